@@ -1,0 +1,467 @@
+/*
+ * stopflag.h - run subtasks as child processes and stop them all together.
+ *
+ * This header is the manual.  Every function below states:
+ *   returns  - 0 or a non-negative value on success, a negative errno on
+ *              failure (sf_strerror() turns either into text);
+ *   signal   - whether it may be called from a signal handler;
+ *   threads  - whether it may be called from several threads at once;
+ *   fork     - what a child created by fork() (and a program after exec())
+ *              inherits of it;
+ *   blocks   - whether it sleeps, and until when.
+ *
+ * Link with `pkg-config --cflags --libs stopflag`.
+ */
+#ifndef STOPFLAG_H
+#define STOPFLAG_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SF_EXPORT __attribute__((visibility("default")))
+#else
+#define SF_EXPORT
+#endif
+
+/* The version of the plugin ABI.  A plugin built against another value is
+ * refused by stopflagd.  Bumped whenever sf_task_fn or the sf_task_* calls
+ * change in an incompatible way. */
+#define SF_ABI_VERSION 1
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * sf_strerror - describe a return value of this library.
+ *
+ * Returns a static string: "success" for err >= 0, the errno text of -err
+ * for err < 0 ("Invalid argument" for -EINVAL), "unknown error N" otherwise.
+ * The string is never freed and never changes.
+ * signal: yes.  threads: yes.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT const char *sf_strerror(int err);
+
+/* ------------------------------------------------------------------ */
+/* The flag: a cross-process Event that can be set from a signal handler */
+/* ------------------------------------------------------------------ */
+
+/* Why the flag was set.  `code` in struct sf_cause is explained beside each
+ * reason.  A page scribbled by a faulty task may read back a value outside
+ * this list; callers must treat unknown values as opaque. */
+enum sf_reason {
+	SF_REASON_NONE = 0,
+	SF_REASON_SIGNAL,       /* code: the signal number */
+	SF_REASON_REQUEST,      /* code: what the asking task passed */
+	SF_REASON_EXITED,       /* code: exit status of a task that ended */
+	SF_REASON_KILLED,       /* code: the signal that killed a task */
+	SF_REASON_PARENT_DIED,  /* code: 0 */
+	SF_REASON_START_FAILED, /* code: the errno of the failed start */
+};
+
+/* The first cause recorded in a flag.  `pid` is the process that set it
+ * (or the pid the setter named, see sf_flag_set_cause()). */
+struct sf_cause {
+	enum sf_reason reason;
+	int code;
+	pid_t pid;
+};
+
+/*
+ * sf_reason_name - a short lower-case name for a reason ("signal",
+ * "request", "exited", "killed", "parent-died", "start-failed", "none"),
+ * or "unknown" for a value outside enum sf_reason.
+ * signal: yes.  threads: yes.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT const char *sf_reason_name(enum sf_reason reason);
+
+/* A stop flag.  It lives on one anonymous shared page (never named, never
+ * reachable by path), so that every process forked after sf_flag_create()
+ * shares it. */
+typedef struct sf_flag sf_flag;
+
+/*
+ * sf_flag_create - map a new, unset flag.
+ *
+ * Call it before fork(): children forked afterwards share the flag with the
+ * creator and with each other.  A flag created after a fork is not shared
+ * with processes forked earlier.
+ * Returns 0 and stores the flag in *flagp, or -EINVAL (flagp NULL), or the
+ * error of mmap() (typically -ENOMEM).
+ * signal: no.  threads: yes.  fork: the child shares the same flag;
+ * across exec() it is gone (the mapping does not survive exec).
+ * blocks: no.
+ */
+SF_EXPORT int sf_flag_create(sf_flag **flagp);
+
+/*
+ * sf_flag_destroy - unmap a flag in the calling process.
+ *
+ * Other processes that share it keep their mapping.  Any handler installed by
+ * sf_flag_catch_signal() for this flag is disarmed first (its disposition is
+ * left in place but does nothing).  NULL is accepted and ignored.
+ * signal: no.  threads: no other thread may use the flag meanwhile.
+ * fork: affects only the caller.  blocks: no.
+ */
+SF_EXPORT void sf_flag_destroy(sf_flag *flag);
+
+/*
+ * sf_flag_set - set the flag and wake every waiter in every process.
+ *
+ * The first call to set a flag records its cause (reason, code and
+ * pid = getpid()) with a single compare-and-swap; later calls keep that cause
+ * but still make sure that the flag is published and every waiter is woken,
+ * so a setter killed halfway never leaves waiters asleep.
+ * Returns 1 if this call set the flag, 0 if it was already set, -EINVAL if
+ * flag is NULL or reason is not one of SF_REASON_SIGNAL..START_FAILED.
+ * Cost: one getpid() and, only when somebody waits, one FUTEX_WAKE.
+ * signal: yes - lock-free, no allocation, no stdio, errno preserved.
+ * threads: yes.  fork: n/a (acts on the shared page).  blocks: no.
+ */
+SF_EXPORT int sf_flag_set(sf_flag *flag, enum sf_reason reason, int code);
+
+/*
+ * sf_flag_set_cause - like sf_flag_set(), with the pid given explicitly
+ * (for a supervisor reporting on behalf of a child).  cause->pid must be
+ * between 0 and 16777215 (Linux pids stay below 2^22).
+ * Returns 1, 0 or -EINVAL as sf_flag_set().
+ * signal: yes.  threads: yes.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_flag_set_cause(sf_flag *flag, const struct sf_cause *cause);
+
+/*
+ * sf_flag_is_set - whether the flag has been set.  One atomic load, no
+ * system call.  Returns false for NULL.
+ * signal: yes.  threads: yes.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT bool sf_flag_is_set(const sf_flag *flag);
+
+/*
+ * sf_flag_wait - sleep until the flag is set or timeout_ms milliseconds pass.
+ *
+ * timeout_ms < 0 waits forever; 0 only checks.  The deadline is computed once
+ * on CLOCK_MONOTONIC, so signals and spurious wakeups (which are absorbed:
+ * this never returns -EINTR) do not stretch it.
+ * Returns 0 once the flag is set, -ETIMEDOUT at the deadline, -EINVAL for a
+ * NULL flag, -ENOSYS where the kernel has no futex (timed waits only; see
+ * sf_flag_wait_until()).
+ * signal: yes (futex and clock_gettime are async-signal-safe; errno is
+ * preserved).  threads: yes, any number of waiters.  fork: n/a.
+ * blocks: yes, until set or the deadline.
+ */
+SF_EXPORT int sf_flag_wait(sf_flag *flag, int timeout_ms);
+
+/*
+ * sf_flag_wait_until - sleep until the flag is set or the absolute
+ * CLOCK_MONOTONIC time *deadline passes.  NULL waits forever.
+ *
+ * Timed waits use the kernel's FUTEX_WAIT_BITSET directly: liburcu's
+ * compatibility fallback cannot take a timeout, so on a kernel without futex
+ * a timed wait returns -ENOSYS instead of silently polling.
+ * Returns 0, -ETIMEDOUT, -EINVAL (NULL flag, tv_nsec outside 0..999999999),
+ * -ENOSYS.
+ * signal: yes.  threads: yes.  fork: n/a.  blocks: yes.
+ */
+SF_EXPORT int sf_flag_wait_until(sf_flag *flag, const struct timespec *deadline);
+
+/*
+ * sf_flag_cause - read the first cause.
+ * Returns 0 and fills *cause if the flag is set, -EAGAIN if it is not,
+ * -EINVAL for NULL arguments.  A cause scribbled over by a faulty process
+ * reads back as it is (possibly an unknown reason); it is never "repaired".
+ * signal: yes.  threads: yes.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_flag_cause(const sf_flag *flag, struct sf_cause *cause);
+
+/*
+ * sf_flag_catch_signal - install a handler for signo that sets flag with
+ * reason SF_REASON_SIGNAL and code signo.
+ *
+ * The handler is installed with SA_RESTART.  One flag per signal: a second
+ * call for the same signal replaces the flag it sets.
+ * Returns 0, -EINVAL (NULL flag; SIGKILL, SIGSTOP or a number that is not a
+ * signal), or the error of sigaction().
+ * signal: no.  threads: yes, but the disposition is process-wide.
+ * fork: the child inherits the handler, which sets the same shared flag;
+ * exec() resets it to the default action.  blocks: no.
+ */
+SF_EXPORT int sf_flag_catch_signal(sf_flag *flag, int signo);
+
+/* ------------------------------------------------------------------ */
+/* Inside a task (a forked child)                                      */
+/* ------------------------------------------------------------------ */
+
+/* The handle a task receives.  It is valid only in the task's own process
+ * and only until its sf_task_fn returns. */
+typedef struct sf_task sf_task;
+
+/* A task's body.  It runs in its own forked child; its return value becomes
+ * the child's exit status (0..255).  It should return promptly once
+ * sf_task_should_stop() is true. */
+typedef int sf_task_fn(sf_task *task, void *arg);
+
+/*
+ * sf_task_should_stop - true once this task has been asked to stop: the group
+ * flag is set, this task was sent its stop signal, or the master died.
+ * One or two loads, no system call.
+ * signal: yes.  threads: yes.  fork: meaningful only in the task process.
+ * blocks: no.
+ */
+SF_EXPORT bool sf_task_should_stop(const sf_task *task);
+
+/*
+ * sf_task_sleep - sleep for ms milliseconds, waking at once on a stop.
+ * Returns 0 if it slept the whole time, 1 if a stop woke it (or had already
+ * come), -EINVAL for a NULL task or negative ms.
+ * signal: yes.  threads: yes.  fork: task process only.  blocks: yes.
+ */
+SF_EXPORT int sf_task_sleep(sf_task *task, int ms);
+
+/*
+ * sf_task_wait - sleep until a stop comes or timeout_ms passes (< 0: forever).
+ * Returns 0 on a stop, -ETIMEDOUT, -EINVAL.
+ * signal: yes.  threads: yes.  fork: task process only.  blocks: yes.
+ */
+SF_EXPORT int sf_task_wait(sf_task *task, int timeout_ms);
+
+/*
+ * sf_task_stop_all - ask the whole group to stop, reason SF_REASON_REQUEST
+ * with `code`, which sf_group_run() then returns as its exit status (taken
+ * modulo 256, as exit statuses are).  A request stops the group under every
+ * strategy.  Returns 1 if this call set the flag, 0 if it was set already,
+ * -EINVAL.
+ * signal: yes.  threads: yes.  fork: task process only.  blocks: no.
+ */
+SF_EXPORT int sf_task_stop_all(sf_task *task, int code);
+
+/*
+ * sf_task_name - the task's name as given to sf_group_add().
+ * signal: yes.  threads: yes.  fork: task process only.  blocks: no.
+ */
+SF_EXPORT const char *sf_task_name(const sf_task *task);
+
+/*
+ * sf_task_option - the value of a configuration key given to this task
+ * (stopflagd hands a plugin task the keys it does not know itself), or NULL
+ * if there is no such key.
+ * signal: yes.  threads: yes.  fork: task process only.  blocks: no.
+ */
+SF_EXPORT const char *sf_task_option(const sf_task *task, const char *key);
+
+/*
+ * sf_task_flag - the group's shared flag, for waiting on it together with
+ * other things.  NULL for a NULL task.
+ * signal: yes.  threads: yes.  fork: task process only.  blocks: no.
+ */
+SF_EXPORT sf_flag *sf_task_flag(sf_task *task);
+
+/* ------------------------------------------------------------------ */
+/* The group (the master)                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct sf_group sf_group;
+
+/* What happens when a task ends (see README "Strategies"). */
+enum sf_strategy {
+	SF_STOP_ALL = 0,  /* any end of any task stops the whole group */
+	SF_ONE_FOR_ONE,   /* restart the task that ended */
+	SF_ONE_FOR_ALL,   /* stop and restart every task */
+	SF_REST_FOR_ONE,  /* stop and restart the task and those added after it */
+};
+
+/* Whether a task is restarted under the restarting strategies. */
+enum sf_restart {
+	SF_TEMPORARY = 0, /* never; its end does not stop the group */
+	SF_TRANSIENT,     /* only after an abnormal end (non-zero, or a signal) */
+	SF_PERMANENT,     /* always */
+};
+
+/* Log callback: priority as in syslog(3) (LOG_ERR .. LOG_DEBUG); msg is one
+ * line without a newline.  Called only from the master's normal context,
+ * never from a signal handler. */
+typedef void sf_log_fn(void *ctx, int priority, const char *msg);
+
+/*
+ * sf_group_create - a new, empty group: strategy SF_STOP_ALL, grace 5000 ms,
+ * intensity 3 restarts in 5000 ms.
+ * Returns 0, -EINVAL, -ENOMEM.
+ * signal: no.  threads: yes.  fork: do not use a group in a child.
+ * blocks: no.
+ */
+SF_EXPORT int sf_group_create(sf_group **groupp);
+
+/*
+ * sf_group_destroy - free a group that is not running.  NULL is ignored.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT void sf_group_destroy(sf_group *group);
+
+/*
+ * sf_group_add - add a function task.  fn(task, arg) runs in a forked child.
+ * name is copied; it must be non-empty and unique in the group.
+ * Returns the task id (>= 0), -EINVAL, -EEXIST (duplicate name), -EBUSY
+ * (group running), -ENOMEM.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_add(sf_group *group, const char *name, sf_task_fn *fn,
+			   void *arg);
+
+/*
+ * sf_group_add_exec - add a task that execs argv[0] (searched in PATH) with
+ * argv.  argv is copied.  Only fds 0, 1 and 2 are inherited; signal
+ * dispositions and mask are reset; PR_SET_PDEATHSIG delivers the task's stop
+ * signal if the master dies.
+ * Returns the task id, -EINVAL (NULL/empty argv), -EEXIST, -EBUSY, -ENOMEM.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_add_exec(sf_group *group, const char *name,
+				char *const argv[]);
+
+/*
+ * sf_group_set_option - attach a key = value pair to a task, returned to it
+ * by sf_task_option().  Both strings are copied; setting a key again
+ * replaces its value.  Returns 0, -EINVAL, -ENOENT (no such task), -EBUSY,
+ * -ENOMEM.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_option(sf_group *group, int task_id,
+				  const char *key, const char *value);
+
+/*
+ * sf_group_set_grace - how long tasks get between the stop and SIGKILL.
+ * 0 kills at once.  Returns 0, -EINVAL (negative), -EBUSY.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_grace(sf_group *group, int grace_ms);
+
+/*
+ * sf_group_set_strategy - see enum sf_strategy.  Returns 0, -EINVAL, -EBUSY.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_strategy(sf_group *group,
+				    enum sf_strategy strategy);
+
+/*
+ * sf_group_set_intensity - more than max_restarts restarts within period_ms
+ * stops the group, with the cause of the last failure.  max_restarts >= 0,
+ * period_ms > 0.  Returns 0, -EINVAL, -EBUSY.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_intensity(sf_group *group, int max_restarts,
+				     int period_ms);
+
+/*
+ * sf_group_set_restart - a task's restart type (default SF_TEMPORARY); it
+ * matters only under the restarting strategies.  Returns 0, -EINVAL,
+ * -ENOENT, -EBUSY.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_restart(sf_group *group, int task_id,
+				   enum sf_restart restart);
+
+/*
+ * sf_group_set_stop_signal - the signal an exec task gets when the group
+ * stops (default SIGTERM), also delivered by PR_SET_PDEATHSIG if the master
+ * dies.  Function tasks always see the flag instead.
+ * Returns 0, -EINVAL (not a catchable signal), -ENOENT, -EBUSY.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_stop_signal(sf_group *group, int task_id,
+				       int signo);
+
+/*
+ * sf_group_set_log - where the group logs starts, exits, restarts, the stop
+ * and SIGKILL escalations.  NULL log disables logging (the default).  The
+ * library never writes to stderr by itself.  Returns 0, -EINVAL, -EBUSY.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_log(sf_group *group, sf_log_fn *log, void *ctx);
+
+/*
+ * sf_group_set_hooks - a callback made once, from sf_group_run(), when every
+ * task has been started (used for sd_notify READY=1), and a callback made
+ * once when the stop begins.  Either may be NULL.  Returns 0, -EINVAL,
+ * -EBUSY.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_hooks(sf_group *group,
+				 void (*on_ready)(void *ctx),
+				 void (*on_stopping)(void *ctx,
+						     const struct sf_cause *cause,
+						     const char *task_name),
+				 void *ctx);
+
+/*
+ * sf_group_run - start every task and supervise them until the group stops.
+ *
+ * The calling process becomes the master: it installs handlers for SIGINT,
+ * SIGTERM, SIGQUIT and SIGHUP (they set the flag, reason SIGNAL) and
+ * SIGCHLD, becomes a child subreaper, and sleeps on a doorbell that SIGCHLD
+ * and every flag set ring; it never polls.  Once the flag is set, exec tasks
+ * get their stop signal, and after the grace period whatever is left gets
+ * SIGKILL, whole process groups included.  Adopted grandchildren are
+ * killed and reaped too.  The previous dispositions are restored before it
+ * returns.
+ *
+ * Returns only when every process it started, and every descendant it
+ * adopted, has been reaped.  The value is the exit status of the table in
+ * stopflagd(8): SIGNAL 0, REQUEST the code, EXITED the task's status, KILLED
+ * 128 + the signal, START_FAILED 127 (missing binary), 126 (cannot be run)
+ * or 71 (fork failed).  Negative errno if the group could not run at all
+ * (-EINVAL no tasks, -EBUSY already running, setup errors).
+ * signal: no.  threads: call it from the main thread of a single-threaded
+ * process (it forks, and changes process-wide signal dispositions).
+ * fork: a group is run once; tasks do not inherit the group.
+ * blocks: yes, until the whole group is down.
+ */
+SF_EXPORT int sf_group_run(sf_group *group);
+
+/*
+ * sf_group_cause - the first cause of the stop and, if a task caused it, its
+ * name (else NULL) in *task_name (which may be NULL).  Valid after
+ * sf_group_run() returned; the name lives as long as the group.
+ * Returns 0, -EAGAIN (the group has not stopped), -EINVAL.
+ * signal: no.  threads: yes.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_cause(const sf_group *group, struct sf_cause *cause,
+			     const char **task_name);
+
+/*
+ * sf_group_flag - the group's flag (created by sf_group_create()), for a
+ * master that wants to set it from elsewhere.
+ * signal: yes.  threads: yes.  fork: shared.  blocks: no.
+ */
+SF_EXPORT sf_flag *sf_group_flag(sf_group *group);
+
+/* ------------------------------------------------------------------ */
+/* Plugins for stopflagd                                               */
+/* ------------------------------------------------------------------ */
+
+/* The symbols a plugin exports.  stopflagd dlopen()s the module, checks that
+ * sf_plugin_abi == SF_ABI_VERSION, and runs sf_plugin_task as an ordinary
+ * function task. */
+#define SF_PLUGIN_ABI_SYMBOL  "sf_plugin_abi"
+#define SF_PLUGIN_TASK_SYMBOL "sf_plugin_task"
+
+/*
+ * SF_PLUGIN(fn) - use once in a plugin .so, at file scope, naming its
+ * sf_task_fn.  Exports the entry point and the ABI version the plugin was
+ * built against.
+ */
+#define SF_PLUGIN(fn)                                                   \
+	SF_EXPORT extern const int sf_plugin_abi;                       \
+	SF_EXPORT const int sf_plugin_abi = SF_ABI_VERSION;             \
+	SF_EXPORT extern sf_task_fn *const sf_plugin_task;              \
+	SF_EXPORT sf_task_fn *const sf_plugin_task = (fn)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STOPFLAG_H */

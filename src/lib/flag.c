@@ -1,0 +1,235 @@
+/*
+ * flag.c - the stop flag: one anonymous shared page, set from anywhere
+ * (signal handlers included), waited on by any number of processes.
+ *
+ * The page holds two words:
+ *
+ *   cause  64 bits, 0 until the flag is set.  The first setter installs
+ *          reason << 56 | pid << 32 | (uint32_t)code with one
+ *          compare-and-swap; that CAS is the moment the flag becomes set,
+ *          and is_set is one load of this word.
+ *   word   the futex word waiters sleep on: WORD_SET once the stop has been
+ *          published, WORD_WAITERS once anybody went to sleep.
+ *
+ * Set:  CAS the cause (first wins), then make sure WORD_SET is in the word,
+ *       then, if WORD_WAITERS is there, one FUTEX_WAKE(INT_MAX).  Every set
+ *       does the last two steps even when it lost the CAS, so a first setter
+ *       killed between its CAS and its wake leaves nobody asleep once anybody
+ *       sets again (the master always does, when it sees the setter die).
+ *       With no waiters a set makes no futex call at all.
+ *
+ * Wait: check the cause, then the word: WORD_SET there also ends the wait;
+ *       announce WORD_WAITERS with a CAS; FUTEX_WAIT on the exact value
+ *       read (which therefore never has WORD_SET).  A set between the check and the sleep changes
+ *       the word, so the kernel refuses to sleep (EAGAIN).  Every return
+ *       (0, EAGAIN, EINTR) is followed by a fresh check: no lost wakeup, and
+ *       no timeout stands in for one.
+ *
+ * Atomics are liburcu's uatomic: cmpxchg is a full barrier, read is not, so
+ * every decision that matters is taken on a cmpxchg result.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/futex.h>
+#include <urcu/futex.h>
+#include <urcu/uatomic.h>
+
+#include "internal.h"
+
+#if CAA_BITS_PER_LONG != 64
+#error "stopflag records its cause with a 64-bit compare-and-swap"
+#endif
+
+enum {
+	WORD_SET = SF__WORD_SET,
+	WORD_WAITERS = SF__WORD_WAITERS,
+};
+
+#define CAUSE_PID_MAX 0xffffff
+
+static uint64_t cause_pack(const struct sf_cause *c)
+{
+	return (uint64_t)(uint8_t)c->reason << 56 |
+	       (uint64_t)(uint32_t)c->pid << 32 |
+	       (uint32_t)c->code;
+}
+
+static void cause_unpack(uint64_t v, struct sf_cause *c)
+{
+	c->reason = (enum sf_reason)(v >> 56);
+	c->pid = (pid_t)(v >> 32 & CAUSE_PID_MAX);
+	c->code = (int)(uint32_t)v;
+}
+
+static size_t page_size(void)
+{
+	long sz = sysconf(_SC_PAGESIZE);
+
+	return sz > 0 && (size_t)sz > sizeof(struct sf_flag) ?
+	       (size_t)sz : 4096;
+}
+
+int sf_flag_create(sf_flag **flagp)
+{
+	void *page;
+
+	if (!flagp)
+		return -EINVAL;
+	/* Anonymous and shared: inherited by every child forked from now on,
+	 * never named, never reachable by path.  Zero-filled: unset. */
+	page = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return -errno;
+	*flagp = page;
+	return 0;
+}
+
+void sf_flag_destroy(sf_flag *flag)
+{
+	if (!flag)
+		return;
+	sf__signals_forget(flag);
+	munmap(flag, page_size());
+}
+
+/* Publish the stop in the futex word and wake whoever sleeps on it. */
+static void publish_and_wake(sf_flag *flag)
+{
+	int32_t old = uatomic_read(&flag->word), prev;
+
+	while (!(old & WORD_SET)) {
+		prev = uatomic_cmpxchg(&flag->word, old, old | WORD_SET);
+		if (prev == old)
+			break;
+		old = prev;
+	}
+	if (old & WORD_WAITERS)
+		futex_async(&flag->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static int valid_reason(int reason)
+{
+	return reason > SF_REASON_NONE && reason <= SF_REASON_START_FAILED;
+}
+
+static int set_packed(sf_flag *flag, uint64_t packed)
+{
+	int saved_errno = errno, won;
+
+	won = uatomic_read(&flag->cause) == 0 &&
+	      uatomic_cmpxchg(&flag->cause, 0, packed) == 0;
+	publish_and_wake(flag);
+	errno = saved_errno;
+	return won;
+}
+
+int sf_flag_set_cause(sf_flag *flag, const struct sf_cause *cause)
+{
+	if (!flag || !cause || !valid_reason(cause->reason) ||
+	    cause->pid < 0 || cause->pid > CAUSE_PID_MAX)
+		return -EINVAL;
+	return set_packed(flag, cause_pack(cause));
+}
+
+int sf_flag_set(sf_flag *flag, enum sf_reason reason, int code)
+{
+	struct sf_cause cause = { reason, code, 0 };
+	int saved_errno = errno;
+
+	if (!flag || !valid_reason(reason))
+		return -EINVAL;
+	/* Once set, skip even the getpid(): a later set only re-publishes. */
+	if (uatomic_read(&flag->cause) == 0)
+		cause.pid = getpid();
+	errno = saved_errno;
+	return set_packed(flag, cause_pack(&cause));
+}
+
+bool sf_flag_is_set(const sf_flag *flag)
+{
+	return flag && uatomic_read(&flag->cause) != 0;
+}
+
+int sf_flag_cause(const sf_flag *flag, struct sf_cause *cause)
+{
+	uint64_t v;
+
+	if (!flag || !cause)
+		return -EINVAL;
+	v = uatomic_read(&flag->cause);
+	if (v == 0)
+		return -EAGAIN;
+	cause_unpack(v, cause);
+	return 0;
+}
+
+/* One sleep on the futex word.  Returns 1 if the word says the stop is
+ * published, 0 to check again, or a negative errno that ends the wait.
+ * The decision to sleep is taken on the very value the kernel compares:
+ * a set that lands after the read changes the word, and the kernel
+ * refuses to sleep (EAGAIN). */
+static int sleep_once(sf_flag *flag, const struct timespec *deadline)
+{
+	int32_t v = uatomic_read(&flag->word);
+	int ret;
+
+	if (v & WORD_SET) {
+		cmm_smp_rmb(); /* so the caller's next read sees the cause */
+		return 1;
+	}
+	if (!(v & WORD_WAITERS)) {
+		if (uatomic_cmpxchg(&flag->word, v, v | WORD_WAITERS) != v)
+			return 0;
+		v |= WORD_WAITERS;
+	}
+	if (deadline)
+		/* Absolute CLOCK_MONOTONIC deadline: the raw syscall, since
+		 * liburcu's compat fallback cannot time out. */
+		ret = futex(&flag->word, FUTEX_WAIT_BITSET, v, deadline, NULL,
+			    FUTEX_BITSET_MATCH_ANY);
+	else
+		ret = futex_async(&flag->word, FUTEX_WAIT, v, NULL, NULL, 0);
+	if (ret == 0 || errno == EAGAIN || errno == EINTR)
+		return 0;
+	return -errno;
+}
+
+/* The set is published in the word after the cause is recorded, so a
+ * waiter that sees WORD_SET has its wakeup even if the cause is not there
+ * (which only a scribbled page can show). */
+int sf_flag_wait_until(sf_flag *flag, const struct timespec *deadline)
+{
+	int saved_errno = errno, ret = 0;
+
+	if (!flag)
+		return -EINVAL;
+	if (deadline && (deadline->tv_nsec < 0 ||
+			 deadline->tv_nsec >= 1000000000))
+		return -EINVAL;
+	while (!sf_flag_is_set(flag)) {
+		ret = sleep_once(flag, deadline);
+		if (ret != 0)
+			break;
+	}
+	errno = saved_errno;
+	if (ret == -ETIMEDOUT && sf_flag_is_set(flag))
+		return 0;
+	return ret < 0 ? ret : 0;
+}
+
+int sf_flag_wait(sf_flag *flag, int timeout_ms)
+{
+	struct timespec deadline;
+
+	if (!flag)
+		return -EINVAL;
+	if (timeout_ms < 0)
+		return sf_flag_wait_until(flag, NULL);
+	sf__deadline_after(timeout_ms, &deadline);
+	return sf_flag_wait_until(flag, &deadline);
+}

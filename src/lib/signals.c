@@ -1,0 +1,53 @@
+/*
+ * signals.c - handlers that set a flag.
+ *
+ * The handler is the whole reason the flag exists: it does one atomic load
+ * of the table below and one sf_flag_set(), which is lock-free, allocates
+ * nothing, touches no stdio and preserves errno.  That is all it does.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+
+#include <urcu/uatomic.h>
+
+#include "internal.h"
+
+/* The flag each signal sets, or NULL.  Written before sigaction() installs
+ * the handler and cleared by sf_flag_destroy(). */
+static sf_flag *caught[NSIG];
+
+int sf__catchable_signal(int signo)
+{
+	return signo > 0 && signo < NSIG && signo != SIGKILL &&
+	       signo != SIGSTOP;
+}
+
+static void set_flag_handler(int signo)
+{
+	sf_flag *flag = uatomic_read(&caught[signo]);
+
+	if (flag)
+		sf_flag_set(flag, SF_REASON_SIGNAL, signo);
+}
+
+int sf_flag_catch_signal(sf_flag *flag, int signo)
+{
+	struct sigaction sa = { .sa_handler = set_flag_handler,
+				.sa_flags = SA_RESTART };
+
+	if (!flag || !sf__catchable_signal(signo))
+		return -EINVAL;
+	sigemptyset(&sa.sa_mask);
+	uatomic_set(&caught[signo], flag);
+	cmm_smp_mb();
+	if (sigaction(signo, &sa, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+void sf__signals_forget(const sf_flag *flag)
+{
+	for (int signo = 1; signo < NSIG; signo++)
+		uatomic_cmpxchg(&caught[signo], (sf_flag *)flag, NULL);
+}

@@ -1,0 +1,122 @@
+/*
+ * testutil.c - watchdog, bounded fork and time helpers for the tests.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static const char *watchdog_what = "test";
+
+static void watchdog_fired(int signo)
+{
+	char msg[256];
+	int n;
+
+	(void)signo;
+	n = snprintf(msg, sizeof(msg),
+		     "Bail out! watchdog: %s hung and was stopped\n",
+		     watchdog_what);
+	if (n > 0)
+		(void)!write(STDOUT_FILENO, msg, (size_t)n);
+	_exit(99);
+}
+
+static int slow_runtime(void)
+{
+	return getenv("VALGRIND") != NULL || getenv("SF_SLOW") != NULL;
+}
+
+void tu_watchdog(unsigned seconds, const char *what)
+{
+	struct sigaction sa = { .sa_handler = watchdog_fired };
+
+	watchdog_what = what;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(slow_runtime() ? seconds * 20 : seconds);
+}
+
+void tu_watchdog_off(void)
+{
+	alarm(0);
+}
+
+pid_t tu_fork(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(98);
+	}
+	return pid;
+}
+
+int tu_wait(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
+int tu_reap_all(void)
+{
+	int n = 0, status;
+
+	for (;;) {
+		pid_t pid = waitpid(-1, &status, 0);
+
+		if (pid > 0)
+			n++;
+		else if (errno != EINTR)
+			return n;
+	}
+}
+
+int64_t tu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t tu_now_ms(void)
+{
+	return tu_now_ns() / 1000000;
+}
+
+int64_t tu_bound_ms(int64_t ms)
+{
+	return slow_runtime() ? ms * 20 : ms;
+}
+
+int tu_rounds(int dflt)
+{
+	const char *s = getenv("SF_STRESS_ROUNDS");
+
+	if (s && atoi(s) > 0)
+		return atoi(s);
+	return getenv("VALGRIND") ? (dflt + 9) / 10 : dflt;
+}
+
+void tu_sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
