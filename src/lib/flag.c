@@ -25,6 +25,23 @@
  *       (0, EAGAIN, EINTR) is followed by a fresh check: no lost wakeup, and
  *       no timeout stands in for one.
  *
+ * Doorbell: the master also sleeps on the word, with its own futex bitset.
+ *       Its SIGCHLD handler sets WORD_RING and wakes that bitset only, so
+ *       tasks never wake for a SIGCHLD; a set's FUTEX_WAKE wakes everybody.
+ *       Sleepers of either kind compare the whole word, so a ring between
+ *       a task's read and its sleep costs that task one more loop, nothing
+ *       else.
+ *
+ * Nudge: bits 4..31 of the word count nudges, a change with no wake.  A
+ *       task's own stop-signal handler nudges, so that the same task,
+ *       between its check and its sleep, is refused the sleep (EAGAIN) and
+ *       notices its process-local stop; other sleepers are not woken.
+ *
+ * All waits use FUTEX_WAIT_BITSET through futex_async(), which on Linux
+ * (the only system stopflag builds on) is the raw system call; liburcu's
+ * compat fallback, which knows neither bitsets nor timeouts, is never
+ * reached there.
+ *
  * Atomics are liburcu's uatomic: cmpxchg is a full barrier, read is not, so
  * every decision that matters is taken on a cmpxchg result.
  */
@@ -47,6 +64,7 @@
 enum {
 	WORD_SET = SF__WORD_SET,
 	WORD_WAITERS = SF__WORD_WAITERS,
+	WORD_RING = SF__WORD_RING,
 };
 
 #define CAUSE_PID_MAX 0xffffff
@@ -173,7 +191,8 @@ int sf_flag_cause(const sf_flag *flag, struct sf_cause *cause)
  * The decision to sleep is taken on the very value the kernel compares:
  * a set that lands after the read changes the word, and the kernel
  * refuses to sleep (EAGAIN). */
-static int sleep_once(sf_flag *flag, const struct timespec *deadline)
+static int sleep_once(sf_flag *flag, const struct timespec *deadline,
+		      uint32_t bitset)
 {
 	int32_t v = uatomic_read(&flag->word);
 	int ret;
@@ -187,13 +206,13 @@ static int sleep_once(sf_flag *flag, const struct timespec *deadline)
 			return 0;
 		v |= WORD_WAITERS;
 	}
-	if (deadline)
-		/* Absolute CLOCK_MONOTONIC deadline: the raw syscall, since
-		 * liburcu's compat fallback cannot time out. */
-		ret = futex(&flag->word, FUTEX_WAIT_BITSET, v, deadline, NULL,
-			    FUTEX_BITSET_MATCH_ANY);
-	else
-		ret = futex_async(&flag->word, FUTEX_WAIT, v, NULL, NULL, 0);
+	if (bitset == SF__BITSET_MASTER && (v & WORD_RING)) {
+		uatomic_cmpxchg(&flag->word, v, v & ~WORD_RING);
+		return 0;
+	}
+	/* deadline: absolute CLOCK_MONOTONIC, the same one on every retry */
+	ret = futex_async(&flag->word, FUTEX_WAIT_BITSET, v, deadline, NULL,
+			  (int32_t)bitset);
 	if (ret == 0 || errno == EAGAIN || errno == EINTR)
 		return 0;
 	return -errno;
@@ -202,7 +221,8 @@ static int sleep_once(sf_flag *flag, const struct timespec *deadline)
 /* The set is published in the word after the cause is recorded, so a
  * waiter that sees WORD_SET has its wakeup even if the cause is not there
  * (which only a scribbled page can show). */
-int sf_flag_wait_until(sf_flag *flag, const struct timespec *deadline)
+int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
+			const volatile int *stop)
 {
 	int saved_errno = errno, ret = 0;
 
@@ -211,15 +231,34 @@ int sf_flag_wait_until(sf_flag *flag, const struct timespec *deadline)
 	if (deadline && (deadline->tv_nsec < 0 ||
 			 deadline->tv_nsec >= 1000000000))
 		return -EINVAL;
-	while (!sf_flag_is_set(flag)) {
-		ret = sleep_once(flag, deadline);
+	while (!sf_flag_is_set(flag) && !(stop && *stop)) {
+		ret = sleep_once(flag, deadline, SF__BITSET_TASK);
 		if (ret != 0)
 			break;
 	}
 	errno = saved_errno;
-	if (ret == -ETIMEDOUT && sf_flag_is_set(flag))
+	if (ret == -ETIMEDOUT && (sf_flag_is_set(flag) || (stop && *stop)))
 		return 0;
 	return ret < 0 ? ret : 0;
+}
+
+int sf_flag_wait_until(sf_flag *flag, const struct timespec *deadline)
+{
+	return sf__flag_wait_local(flag, deadline, NULL);
+}
+
+void sf__flag_nudge(sf_flag *flag)
+{
+	int32_t old = uatomic_read(&flag->word), prev;
+
+	for (;;) {
+		int32_t bumped = (int32_t)((uint32_t)old + SF__WORD_NUDGE);
+
+		prev = uatomic_cmpxchg(&flag->word, old, bumped);
+		if (prev == old)
+			return;
+		old = prev;
+	}
 }
 
 int sf_flag_wait(sf_flag *flag, int timeout_ms)
@@ -232,4 +271,33 @@ int sf_flag_wait(sf_flag *flag, int timeout_ms)
 		return sf_flag_wait_until(flag, NULL);
 	sf__deadline_after(timeout_ms, &deadline);
 	return sf_flag_wait_until(flag, &deadline);
+}
+
+void sf__doorbell_ring(sf_flag *flag)
+{
+	int saved_errno = errno;
+	int32_t old = uatomic_read(&flag->word), prev;
+
+	while (!(old & WORD_RING)) {
+		prev = uatomic_cmpxchg(&flag->word, old, old | WORD_RING);
+		if (prev == old)
+			break;
+		old = prev;
+	}
+	futex_async(&flag->word, FUTEX_WAKE_BITSET, INT_MAX, NULL, NULL,
+		    (int32_t)SF__BITSET_MASTER);
+	errno = saved_errno;
+}
+
+int sf__doorbell_wait(sf_flag *flag, const struct timespec *deadline)
+{
+	int saved_errno = errno, ret;
+
+	if (sf_flag_is_set(flag))
+		return 1;
+	ret = sleep_once(flag, deadline, SF__BITSET_MASTER);
+	errno = saved_errno;
+	if (ret == 1 || sf_flag_is_set(flag))
+		return 1;
+	return ret;
 }

@@ -18,10 +18,42 @@
  * killed or scribbling process leaves behind. */
 struct sf_flag {
 	uint64_t cause;   /* 0, or reason << 56 | pid << 32 | (uint32_t)code */
-	int32_t word;     /* futex word: SF__WORD_SET | SF__WORD_WAITERS */
+	int32_t word;     /* futex word: SF__WORD_* bits */
 };
-#define SF__WORD_SET     1
-#define SF__WORD_WAITERS 2
+#define SF__WORD_SET     1  /* the stop is published */
+#define SF__WORD_WAITERS 2  /* somebody sleeps on the word */
+#define SF__WORD_RING    4  /* the master's doorbell rang (SIGCHLD) */
+#define SF__WORD_NUDGE   16 /* bits 4..31 count nudges (sf__flag_nudge) */
+
+/* Futex bitsets: tasks and the master sleep on the same word, but a
+ * doorbell ring wakes only the master.  A set wakes both. */
+#define SF__BITSET_TASK   1u
+#define SF__BITSET_MASTER 2u
+
+/*
+ * The master's doorbell.  sf__doorbell_ring() is async-signal-safe (the
+ * master's SIGCHLD handler calls it); it sets SF__WORD_RING and wakes only
+ * the master.  sf__doorbell_wait() sleeps until the flag is set (returns 1),
+ * the doorbell rang (clears the ring, returns 0; a spurious wakeup also
+ * returns 0), or the deadline (NULL: none) passes (-ETIMEDOUT).  After a 0
+ * the master must look at everything a ring can mean (waitpid(WNOHANG));
+ * a ring that comes while it looks sets the bit again, so none is lost.
+ */
+void sf__doorbell_ring(sf_flag *flag);
+
+/*
+ * A stop meant for one process only (a task sent its stop signal).  The
+ * signal handler sets *stop and calls sf__flag_nudge(), which changes the
+ * word without waking anybody (async-signal-safe); sf__flag_wait_local()
+ * is sf_flag_wait_until() that also ends, returning 0, once *stop is
+ * non-zero.  A handler that runs after the check and before the sleep has
+ * changed the word, so the kernel refuses the sleep; one that runs during
+ * the sleep interrupts it.
+ */
+void sf__flag_nudge(sf_flag *flag);
+int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
+			const volatile int *stop);
+int sf__doorbell_wait(sf_flag *flag, const struct timespec *deadline);
 
 /* Fill *ts with the CLOCK_MONOTONIC time ms milliseconds from now.
  * Async-signal-safe. */
