@@ -162,8 +162,6 @@ static void test_set_without_waiters_makes_no_futex_call(void **state)
 	pid_t pid;
 	int st;
 
-	if (getenv("VALGRIND"))
-		skip(); /* valgrind's own runtime makes futex calls */
 	tu_watchdog(10, __func__);
 	assert_int_equal(sf_flag_create(&flag), 0);
 	pid = tu_fork();
@@ -227,16 +225,21 @@ static void test_error_and_reason_text(void **state)
 
 int main(void)
 {
+	/* Not under valgrind, whose own runtime makes futex calls.  (It is
+	 * left out rather than skipped: cmocka 1.1 reports a skip to TAP as
+	 * "not ok # SKIP", which the TAP driver counts as a failure.) */
+	const int under_valgrind = getenv("VALGRIND") != NULL;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_set_wins_in_process),
 		cmocka_unit_test(test_set_cause_keeps_explicit_pid_and_code),
 		cmocka_unit_test(test_bad_arguments_are_refused),
 		cmocka_unit_test(test_first_setter_wins_among_32_processes),
 		cmocka_unit_test(test_errno_is_preserved),
-		cmocka_unit_test(test_set_without_waiters_makes_no_futex_call),
 		cmocka_unit_test(test_catch_signal_sets_flag),
 		cmocka_unit_test(test_error_and_reason_text),
+		cmocka_unit_test(test_set_without_waiters_makes_no_futex_call),
 	};
+	const size_t n = sizeof(tests) / sizeof(tests[0]) - under_valgrind;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return _cmocka_run_group_tests("flag-set", tests, n, NULL, NULL);
 }
