@@ -53,7 +53,7 @@ static int names_stop_file(const char *buf, ssize_t len)
 {
 	const struct inotify_event *ev;
 
-	for (ssize_t off = 0; off < len; off += sizeof(*ev) + ev->len) {
+	for (ssize_t off = 0; off < len; off += (ssize_t)(sizeof(*ev) + ev->len)) {
 		ev = (const struct inotify_event *)(buf + off);
 		if (ev->len && strcmp(ev->name, STOP_FILE) == 0)
 			return 1;

@@ -62,8 +62,10 @@ static long voluntary_switches(pid_t pid)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+		if (strncmp(line, "voluntary_ctxt_switches:", 24) == 0) {
+			n = strtol(line + 24, NULL, 10);
 			break;
+		}
 	fclose(f);
 	return n;
 }
@@ -73,7 +75,7 @@ static long voluntary_switches(pid_t pid)
 static void test_ring_does_not_wake_tasks(void **state)
 {
 	enum { TASKS = 4, RINGS = 200 };
-	long before[TASKS], after;
+	long before[TASKS];
 	pid_t pids[TASKS];
 	sf_flag *flag;
 
@@ -85,16 +87,16 @@ static void test_ring_does_not_wake_tasks(void **state)
 		if (pids[i] == 0)
 			_exit(sf_flag_wait(flag, 15000) == 0 ? 0 : 1);
 	}
-	tu_sleep_us(200 * 1000);
+	tu_sleep_ms(200);
 	for (int i = 0; i < TASKS; i++)
 		before[i] = voluntary_switches(pids[i]);
 	for (int r = 0; r < RINGS; r++) {
 		sf__doorbell_ring(flag);
 		assert_int_equal(sf__doorbell_wait(flag, NULL), 0);
 	}
-	tu_sleep_us(50 * 1000);
+	tu_sleep_ms(50);
 	for (int i = 0; i < TASKS; i++) {
-		after = voluntary_switches(pids[i]);
+		long after = voluntary_switches(pids[i]);
 		assert_true(before[i] > 0);
 		if (after - before[i] > 5)
 			fail_msg("task %d woke %ld times for %d rings", i,
@@ -156,7 +158,7 @@ static void test_set_wakes_master_and_tasks(void **state)
 	setter = tu_fork();
 	assert_true(setter >= 0);
 	if (setter == 0) {
-		tu_sleep_us(100 * 1000);
+		tu_sleep_ms(100);
 		_exit(sf_flag_set(flag, SF_REASON_REQUEST, 3) == 1 ? 0 : 1);
 	}
 	int ret;

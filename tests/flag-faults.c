@@ -33,7 +33,7 @@ static pid_t fork_waiter(sf_flag *flag)
 /* Let forked waiters reach their futex sleep. */
 static void let_them_sleep(void)
 {
-	tu_sleep_us(100 * 1000);
+	tu_sleep_ms(100);
 }
 
 static void test_killed_waiter_does_not_disturb_others(void **state)
@@ -41,7 +41,7 @@ static void test_killed_waiter_does_not_disturb_others(void **state)
 	enum { WAITERS = 8, KILLED = 3 };
 	pid_t pids[WAITERS];
 	sf_flag *flag;
-	int i, st;
+	int i;
 
 	tu_watchdog(20, __func__);
 	assert_int_equal(sf_flag_create(&flag), 0);
@@ -49,6 +49,8 @@ static void test_killed_waiter_does_not_disturb_others(void **state)
 		pids[i] = fork_waiter(flag);
 	let_them_sleep();
 	for (i = 0; i < KILLED; i++) {
+		int st;
+
 		kill(pids[i], SIGKILL);
 		st = tu_wait(pids[i]);
 		assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);

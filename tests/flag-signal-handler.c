@@ -49,7 +49,7 @@ static void child_waits_on_each(sf_flag **flags, int rounds)
 static void run_rounds(int mode)
 {
 	int rounds = tu_rounds(1000);
-	sf_flag **flags = calloc((size_t)rounds, sizeof(*flags));
+	sf_flag **flags = calloc((size_t)rounds, sizeof(sf_flag *));
 	pid_t pids[CHILDREN];
 	struct sigaction sa = { .sa_handler = set_from_handler }, old;
 

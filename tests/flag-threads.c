@@ -109,7 +109,7 @@ static void test_threads_woken_by_another_process(void **state)
 	pid = tu_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		tu_sleep_us(100 * 1000);
+		tu_sleep_ms(100);
 		_exit(sf_flag_set(s.flag, SF_REASON_SIGNAL, 15) == 1 ? 0 : 1);
 	}
 	for (int i = 0; i < WAITERS; i++) {

@@ -44,7 +44,7 @@ static void test_set_after_wait(void **state)
 	pid = tu_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		tu_sleep_us(100 * 1000);
+		tu_sleep_ms(100);
 		_exit(sf_flag_set(flag, SF_REASON_REQUEST, 9) == 1 ? 0 : 1);
 	}
 	t0 = tu_now_ms();
@@ -128,7 +128,6 @@ static void test_timeout_on_schedule_under_signal_storm(void **state)
 {
 	struct sigaction sa = { .sa_handler = count_signal }, old;
 	sf_flag *flag;
-	int64_t t0, took;
 	pid_t storm;
 	int i;
 
@@ -147,7 +146,8 @@ static void test_timeout_on_schedule_under_signal_storm(void **state)
 		}
 	}
 	for (i = 0; i < 3; i++) {
-		t0 = tu_now_ms();
+		int64_t t0 = tu_now_ms(), took;
+
 		assert_int_equal(sf_flag_wait(flag, 200), -ETIMEDOUT);
 		took = tu_now_ms() - t0;
 		assert_true(took >= 200);
@@ -175,7 +175,7 @@ static void test_one_set_wakes_all(void **state)
 		if (pids[i] == 0)
 			_exit(sf_flag_wait(flag, 10000) == 0 ? 0 : 1);
 	}
-	tu_sleep_us(50 * 1000);
+	tu_sleep_ms(50);
 	assert_int_equal(sf_flag_set(flag, SF_REASON_SIGNAL, SIGTERM), 1);
 	for (i = 0; i < WAITERS; i++)
 		assert_int_equal(tu_wait(pids[i]), 0);

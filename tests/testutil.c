@@ -107,9 +107,10 @@ int64_t tu_bound_ms(int64_t ms)
 int tu_rounds(int dflt)
 {
 	const char *s = getenv("SF_STRESS_ROUNDS");
+	long n = s ? strtol(s, NULL, 10) : 0;
 
-	if (s && atoi(s) > 0)
-		return atoi(s);
+	if (n > 0 && n < 100000000)
+		return (int)n;
 	return getenv("VALGRIND") ? (dflt + 9) / 10 : dflt;
 }
 
@@ -119,4 +120,9 @@ void tu_sleep_us(long us)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+void tu_sleep_ms(long ms)
+{
+	tu_sleep_us(ms * 1000);
 }

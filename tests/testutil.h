@@ -34,7 +34,8 @@ int64_t tu_bound_ms(int64_t ms);
  * under valgrind, which is there for memory errors, not races). */
 int tu_rounds(int dflt);
 
-/* Sleep for us microseconds. */
+/* Sleep for us microseconds / ms milliseconds. */
 void tu_sleep_us(long us);
+void tu_sleep_ms(long ms);
 
 #endif

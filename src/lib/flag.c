@@ -115,18 +115,25 @@ void sf_flag_destroy(sf_flag *flag)
 	munmap(flag, page_size());
 }
 
-/* Publish the stop in the futex word and wake whoever sleeps on it. */
-static void publish_and_wake(sf_flag *flag)
+/* Atomically OR bits into the futex word; returns the word as it was. */
+static int32_t word_fetch_or(sf_flag *flag, int32_t bits)
 {
-	int32_t old = uatomic_read(&flag->word), prev;
+	int32_t old = uatomic_read(&flag->word);
 
-	while (!(old & WORD_SET)) {
-		prev = uatomic_cmpxchg(&flag->word, old, old | WORD_SET);
+	while ((old & bits) != bits) {
+		int32_t prev = uatomic_cmpxchg(&flag->word, old, old | bits);
+
 		if (prev == old)
 			break;
 		old = prev;
 	}
-	if (old & WORD_WAITERS)
+	return old;
+}
+
+/* Publish the stop in the futex word and wake whoever sleeps on it. */
+static void publish_and_wake(sf_flag *flag)
+{
+	if (word_fetch_or(flag, WORD_SET) & WORD_WAITERS)
 		futex_async(&flag->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
@@ -249,16 +256,8 @@ int sf_flag_wait_until(sf_flag *flag, const struct timespec *deadline)
 
 void sf__flag_nudge(sf_flag *flag)
 {
-	int32_t old = uatomic_read(&flag->word), prev;
-
-	for (;;) {
-		int32_t bumped = (int32_t)((uint32_t)old + SF__WORD_NUDGE);
-
-		prev = uatomic_cmpxchg(&flag->word, old, bumped);
-		if (prev == old)
-			return;
-		old = prev;
-	}
+	/* Carries out of bit 31 vanish: only "changed" matters. */
+	uatomic_add(&flag->word, SF__WORD_NUDGE);
 }
 
 int sf_flag_wait(sf_flag *flag, int timeout_ms)
@@ -276,14 +275,8 @@ int sf_flag_wait(sf_flag *flag, int timeout_ms)
 void sf__doorbell_ring(sf_flag *flag)
 {
 	int saved_errno = errno;
-	int32_t old = uatomic_read(&flag->word), prev;
 
-	while (!(old & WORD_RING)) {
-		prev = uatomic_cmpxchg(&flag->word, old, old | WORD_RING);
-		if (prev == old)
-			break;
-		old = prev;
-	}
+	word_fetch_or(flag, WORD_RING);
 	futex_async(&flag->word, FUTEX_WAKE_BITSET, INT_MAX, NULL, NULL,
 		    (int32_t)SF__BITSET_MASTER);
 	errno = saved_errno;
