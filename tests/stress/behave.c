@@ -1,0 +1,102 @@
+/*
+ * behave.c - what function tasks and exec tasks (stress-task) both do:
+ * record each incarnation in the shared record, fork the grandchildren of
+ * the plan, fork a bomb, sleep to a moment of the scenario's timeline.
+ *
+ * Grandchildren ignore every stop signal and pause forever: only SIGKILL
+ * ends them, so only the master's sweep can.  They do not arm
+ * PR_SET_PDEATHSIG: nothing here helps the library clean up.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stress.h"
+
+/* A bomb stops at this many children even where fork never fails. */
+#define ST_BOMB_MAX 2000
+
+uint64_t st_proc_starttime(pid_t pid)
+{
+	struct st_proc p;
+
+	return st_proc_read(pid, &p) == 0 ? p.starttime : 0;
+}
+
+uint64_t st_ident(pid_t pid, uint64_t starttime)
+{
+	return (uint64_t)pid << 42 | (starttime & ((UINT64_C(1) << 42) - 1));
+}
+
+static void __attribute__((noreturn)) linger(int new_session)
+{
+	static const int ignored[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP,
+				       SIGUSR1, SIGUSR2, SIGPIPE };
+	sigset_t none;
+
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (new_session)
+		setsid();
+	for (;;)
+		pause();
+}
+
+void st_task_grandchildren(const struct st_task_plan *p)
+{
+	for (int i = 0; i < p->grandchildren + p->setsid_child; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			linger(i >= p->grandchildren);
+	}
+}
+
+int st_task_begin(struct st_shared *sh, int idx)
+{
+	struct st_task_rec *rec = &sh->task[idx];
+	pid_t me = getpid();
+	int inc = __atomic_add_fetch(&rec->incarnations, 1, __ATOMIC_SEQ_CST);
+
+	if (inc == 1)
+		ST_STORE(&rec->first_pid, me);
+	ST_STORE(&rec->ident, st_ident(me, st_proc_starttime(me)));
+	st_task_grandchildren(&sh->sc.task[idx]);
+	return inc;
+}
+
+int st_fork_bomb(void)
+{
+	int n = 0;
+
+	while (n < ST_BOMB_MAX) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			break;
+		if (pid == 0)
+			linger(0);
+		n++;
+	}
+	return n;
+}
+
+void st_sleep_until_ns(int64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000),
+			       (long)(ns % 1000000000) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
+}
+
+uid_t st_nproc_uid(unsigned index)
+{
+	/* A uid nobody uses, a new one for each scenario, so that no process
+	 * of an earlier scenario counts against this one's limit. */
+	return (uid_t)(0x3f000000u + (index & 0xfffffu));
+}

@@ -1,0 +1,195 @@
+/*
+ * master.c - the program under test: a master that builds the scenario's
+ * group with the public API, runs it, and records what sf_group_run()
+ * returned, the cause, and what it left behind.
+ *
+ * It runs in a child of the driver, in its own process group (so that a
+ * stray kill(0, ...) cannot reach the driver), dies with the driver
+ * (PR_SET_PDEATHSIG), and has the shared record as standard input, which
+ * exec tasks inherit.  Under an RLIMIT_NPROC plan it first becomes a uid
+ * of its own with that limit: root is exempt from the limit.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "stress.h"
+#include "testutil.h"
+
+#define NO_SUCH_PROGRAM "stopflag-stress-no-such-program"
+#define NOT_A_PROGRAM "/dev/null" /* exists, cannot be executed: EACCES */
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD };
+#define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
+
+static struct st_shared *rec;
+
+/* The program's own handler, in place before and after the run. */
+static void program_handler(int signo)
+{
+	(void)signo;
+	__atomic_add_fetch(&rec->res.program_handler_calls, 1, __ATOMIC_SEQ_CST);
+}
+
+static void log_line(void *ctx, int priority, const char *msg)
+{
+	struct st_shared *sh = ctx;
+	unsigned n = sh->log_next++ % ST_LOG_LINES;
+
+	snprintf(sh->log[n], ST_LOG_LEN, "%+8.1fms <%d> %s",
+		 (double)(tu_now_ns() - sh->t0_ns) / 1e6, priority, msg);
+}
+
+static void fail_setup(struct st_shared *sh, int step, int err)
+{
+	sh->res.setup_step = step;
+	sh->res.setup_err = err;
+	_exit(ST_MASTER_SETUP);
+}
+
+static void become_limited(struct st_shared *sh)
+{
+	struct rlimit rl = { (rlim_t)sh->sc.nproc_limit,
+			     (rlim_t)sh->sc.nproc_limit };
+	uid_t uid = st_nproc_uid(sh->sc.index);
+
+	if (setrlimit(RLIMIT_NPROC, &rl) < 0)
+		fail_setup(sh, 100, -errno);
+	if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+	    setresuid(uid, uid, uid) < 0)
+		fail_setup(sh, 101, -errno);
+}
+
+static void set_dispositions(int pre_ignore)
+{
+	struct sigaction sa = { .sa_handler = pre_ignore ? SIG_IGN :
+							   program_handler };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i + 1 < NSTOP; i++)
+		sigaction(stop_signals[i], &sa, NULL);
+}
+
+static int add_task(sf_group *g, const struct st_task_plan *t, int i,
+		    const char *task_path)
+{
+	char name[ST_NAME_MAX], arg[8];
+	char *argv[3] = { arg, NULL, NULL };
+
+	snprintf(name, sizeof(name), "t%d", i);
+	snprintf(arg, sizeof(arg), "%d", i);
+	switch (t->kind) {
+	case ST_FN:
+		return sf_group_add(g, name, st_fn_task, (void *)(intptr_t)i);
+	case ST_EXEC:
+		argv[0] = (char *)task_path;
+		argv[1] = arg;
+		break;
+	case ST_EXEC_MISSING:
+		argv[0] = (char *)NO_SUCH_PROGRAM;
+		break;
+	default:
+		argv[0] = (char *)NOT_A_PROGRAM;
+		break;
+	}
+	return sf_group_add_exec(g, name, argv);
+}
+
+static sf_group *build(struct st_shared *sh, const char *task_path)
+{
+	const struct st_scenario *sc = &sh->sc;
+	sf_group *g;
+	int err;
+
+	if ((err = sf_group_create(&g)) < 0)
+		fail_setup(sh, 1, err);
+	if ((err = sf_group_set_grace(g, sc->grace_ms)) < 0 ||
+	    (err = sf_group_set_strategy(g, (enum sf_strategy)sc->strategy)) < 0 ||
+	    (err = sf_group_set_intensity(g, sc->max_restarts, sc->period_ms)) < 0 ||
+	    (err = sf_group_set_log(g, log_line, sh)) < 0)
+		fail_setup(sh, 2, err);
+	for (int i = 0; i < sc->ntasks; i++) {
+		const struct st_task_plan *t = &sc->task[i];
+		int id = add_task(g, t, i, task_path);
+
+		if (id != i)
+			fail_setup(sh, 10 + i, id < 0 ? id : -EPROTO);
+		if ((err = sf_group_set_restart(g, id, (enum sf_restart)t->restart)) < 0 ||
+		    (t->kind != ST_FN &&
+		     (err = sf_group_set_stop_signal(g, id, t->stop_signal)) < 0))
+			fail_setup(sh, 20 + i, err);
+	}
+	return g;
+}
+
+/* What the run left: processes still below the master, and signal
+ * dispositions or a mask it did not restore. */
+static void record_aftermath(struct st_result *res,
+			     const struct sigaction before[NSTOP],
+			     const sigset_t *mask_before)
+{
+	static struct st_proc procs[64];
+	sigset_t mask;
+	int n = st_descendants(getpid(), procs, 64);
+
+	res->children_left = n > 0 ? n : 0;
+	for (int i = 0; i < n && i < 4; i++) {
+		res->child_left[i] = procs[i].pid;
+		res->child_state[i] = procs[i].state;
+	}
+	for (size_t i = 0; i < NSTOP; i++) {
+		struct sigaction now;
+
+		if (sigaction(stop_signals[i], NULL, &now) == 0 &&
+		    (now.sa_handler != before[i].sa_handler ||
+		     (now.sa_flags & SA_SIGINFO) != (before[i].sa_flags & SA_SIGINFO)))
+			res->not_restored |= 1 << stop_signals[i];
+	}
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	for (int sig = 1; sig < 32; sig++)
+		if (sigismember(&mask, sig) != sigismember(mask_before, sig))
+			res->not_restored |= 1;
+}
+
+void st_master_main(struct st_shared *sh, int shm_fd, const char *task_path)
+{
+	struct st_result *res = &sh->res;
+	struct sigaction before[NSTOP];
+	sigset_t mask_before;
+	const char *name = NULL;
+	sf_group *g;
+
+	rec = st_shared_rec = sh;
+	setpgid(0, 0);
+	if (dup2(shm_fd, STDIN_FILENO) < 0)
+		fail_setup(sh, 102, -errno);
+	if (sh->sc.nproc_limit)
+		become_limited(sh);
+	/* Armed after the uid change, which clears it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != sh->driver)
+		_exit(ST_MASTER_SETUP);
+	set_dispositions(sh->sc.pre_ignore);
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], NULL, &before[i]);
+	sigprocmask(SIG_SETMASK, NULL, &mask_before);
+	g = build(sh, task_path);
+
+	ST_STORE(&res->run_ns, tu_now_ns());
+	res->ret = sf_group_run(g);
+	ST_STORE(&res->end_ns, tu_now_ns());
+	ST_STORE(&res->returned, 1);
+	res->cause_ret = sf_group_cause(g, &res->cause, &name);
+	if (name)
+		snprintf(res->task_name, sizeof(res->task_name), "%s", name);
+	res->has_name = name != NULL;
+	record_aftermath(res, before, &mask_before);
+	sf_group_destroy(g);
+	exit(ST_MASTER_OK);
+}

@@ -1,0 +1,390 @@
+/*
+ * oracle.c - what DESIGN.md allows the group to report, given what really
+ * happened in a scenario.
+ *
+ * The record says when each fault and each task action took effect.  They
+ * become events, and the oracle runs the supervisor of DESIGN.md over them
+ * in time order:
+ *
+ *   a stop signal to the master      SIGNAL signo, status 0
+ *   sf_task_stop_all(code)           REQUEST code, status code & 255
+ *   a task ends (exit, any signal)   stop-all: EXITED status / KILLED signo
+ *                                    (status 128 + signo); a restarting
+ *                                    strategy restarts it by its restart
+ *                                    type, and the restart that exceeds the
+ *                                    intensity stops the group with it
+ *   a task fails to start            START_FAILED errno: status 127
+ *                                    (ENOENT), 126 (cannot run), 71 (fork)
+ *   SIGTERM to a cooperative         it stops (exit 0); under stop-all its
+ *     function task                  handler may set the flag: SIGNAL 15
+ *   SIGKILL to the master            nothing more is reported
+ *
+ * The first stop wins.  Two events closer in time than st_window_ns() may
+ * take effect in either order (a task's death reaches the master through
+ * SIGCHLD and waitpid(), a signal to the master sets the flag at once), so
+ * every order they allow is explored, and so are the two readings of a
+ * task end that may have been the master's own doing (a sibling being
+ * restarted under one-for-all or rest-for-one).  Each path that stops
+ * yields one allowed outcome.  A page scribbled by a task makes every
+ * cause acceptable (the master only has to stop in time).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stress.h"
+
+#define MAX_EV 24
+#define MAX_STEPS 200000
+
+enum ev_kind {
+	EV_SIGNAL,        /* value: signo */
+	EV_REQUEST,       /* value: code */
+	EV_END,           /* killed ? signal : exit status */
+	EV_TERM_FN,       /* SIGTERM to a cooperative function task */
+	EV_START_FAILED,  /* value: errno */
+	EV_BOMB,          /* RLIMIT_NPROC is used up from now on */
+	EV_MASTER_KILLED,
+};
+
+struct ev {
+	int64_t t;
+	int kind;
+	int task;
+	pid_t pid;
+	int killed;
+	int value;
+};
+
+struct state {
+	unsigned done;   /* events taken */
+	int restarts;
+	int bomb;
+	int nrestart;
+	int64_t restart_t[MAX_EV];
+	int restart_task[MAX_EV];
+};
+
+struct sim {
+	const struct st_shared *sh;
+	struct st_expect *ex;
+	int relaxed;
+	long steps;
+	int n;
+	struct ev ev[MAX_EV];
+};
+
+int64_t st_window_ns(void)
+{
+	const char *s = getenv("STRESS_WINDOW_MS");
+	long ms = s ? strtol(s, NULL, 10) : 0;
+
+	if (ms <= 0)
+		ms = getenv("VALGRIND") || getenv("SF_SLOW") ? 150 : 30;
+	return (int64_t)ms * 1000000;
+}
+
+static void add_ev(struct sim *s, int64_t t, int kind, int task, pid_t pid,
+		   int killed, int value)
+{
+	if (s->n < MAX_EV)
+		s->ev[s->n++] = (struct ev){ t, kind, task, pid, killed, value };
+	else
+		s->ex->overflow = 1;
+}
+
+/* SIGTERM from the driver to a task, as its plan makes it react. */
+static void term_task_event(struct sim *s, int64_t t, int task, pid_t pid)
+{
+	const struct st_task_plan *p = &s->sh->sc.task[task];
+
+	if (p->stubborn)
+		return;
+	if (p->kind == ST_FN)
+		add_ev(s, t, EV_TERM_FN, task, pid, 0, 0);
+	else if (p->stop_signal == SIGTERM && p->exec_catch)
+		add_ev(s, t, EV_END, task, pid, 0, 0);
+	else
+		add_ev(s, t, EV_END, task, pid, 1, SIGTERM);
+}
+
+static void fault_events(struct sim *s)
+{
+	const struct st_shared *sh = s->sh;
+
+	for (int i = 0; i < sh->sc.nfaults; i++) {
+		const struct st_fault_plan *f = &sh->sc.fault[i];
+		const struct st_fault_rec *r = &sh->fault[i];
+
+		if (!r->fired)
+			continue;
+		switch (f->kind) {
+		case ST_F_KILL_TASK:
+			add_ev(s, r->ns, EV_END, f->target, r->pid, 1, SIGKILL);
+			break;
+		case ST_F_KILL_MASTER:
+			add_ev(s, r->ns, EV_MASTER_KILLED, -1, r->pid, 0, 0);
+			break;
+		case ST_F_STORM_MASTER:
+		case ST_F_SIGNAL_MASTER:
+		case ST_F_TERMINATOR:
+			add_ev(s, r->ns, EV_SIGNAL, -1, r->pid, 0, f->signo);
+			break;
+		case ST_F_TERM_TASK:
+			term_task_event(s, r->ns, f->target, r->pid);
+			break;
+		default: /* ST_F_STOP_TASK ends nothing */
+			break;
+		}
+	}
+}
+
+static void task_events(struct sim *s)
+{
+	const struct st_shared *sh = s->sh;
+	const struct st_scenario *sc = &sh->sc;
+
+	for (int i = 0; i < sc->ntasks; i++) {
+		const struct st_task_plan *p = &sc->task[i];
+		const struct st_task_rec *r = &sh->task[i];
+
+		if (p->kind == ST_EXEC_MISSING || p->kind == ST_EXEC_NOEXEC)
+			add_ev(s, sh->t0_ns, EV_START_FAILED, i, 0, 0,
+			       p->kind == ST_EXEC_MISSING ? ENOENT : EACCES);
+		if (!r->action_ns)
+			continue;
+		switch (p->action) {
+		case ST_ACT_EXIT:
+			add_ev(s, r->action_ns, EV_END, i, r->action_pid, 0,
+			       p->action_code & 255);
+			break;
+		case ST_ACT_ABORT:
+			add_ev(s, r->action_ns, EV_END, i, r->action_pid, 1, SIGABRT);
+			break;
+		case ST_ACT_REQUEST:
+			add_ev(s, r->action_ns, EV_REQUEST, i, r->action_pid, 0,
+			       p->action_code);
+			break;
+		case ST_ACT_SCRIBBLE:
+			s->relaxed = 1;
+			break;
+		case ST_ACT_BOMB:
+			add_ev(s, r->action_ns, EV_BOMB, i, r->action_pid, 0, 0);
+			break;
+		default:
+			break;
+		}
+	}
+	/* Fewer processes allowed than the group has tasks: a fork fails
+	 * while the group starts. */
+	if (sc->nproc_limit && sc->nproc_limit - 1 < sc->ntasks)
+		add_ev(s, sh->t0_ns, EV_START_FAILED, -2, 0, 0, EAGAIN);
+}
+
+static int start_failed_status(int err)
+{
+	return err == ENOENT ? 127 : err == EAGAIN ? 71 : 126;
+}
+
+static void emit(struct sim *s, int reason, int code, int status, int task,
+		 pid_t pid, pid_t alt_pid, int64_t at)
+{
+	struct st_expect *ex = s->ex;
+	struct st_outcome o = { s->relaxed ? ST_OUT_ANY : ST_OUT_STOP, reason,
+				code, status, task, pid, alt_pid, at };
+
+	if (s->relaxed) {
+		o.reason = o.code = o.status = o.task = 0;
+		o.pid = o.alt_pid = 0;
+	}
+	for (int i = 0; i < ex->n; i++) {
+		struct st_outcome *e = &ex->out[i];
+
+		if (e->kind == o.kind && e->reason == o.reason &&
+		    e->code == o.code && e->status == o.status &&
+		    e->task == o.task && e->pid == o.pid &&
+		    e->alt_pid == o.alt_pid) {
+			if (at > e->at_ns)
+				e->at_ns = at;
+			return;
+		}
+	}
+	if (ex->n < ST_MAX_OUTCOMES)
+		ex->out[ex->n++] = o;
+	else
+		ex->overflow = 1;
+}
+
+static void explore(struct sim *s, const struct state *st);
+
+/* Whether the master may have been ending this task itself, restarting it
+ * with a sibling, when the event came. */
+static int maybe_master_made(const struct sim *s, const struct state *st,
+			     const struct ev *e)
+{
+	int strategy = s->sh->sc.strategy;
+	int64_t span = (int64_t)s->sh->sc.grace_ms * 1000000 + st_window_ns();
+
+	if (strategy != SF_ONE_FOR_ALL && strategy != SF_REST_FOR_ONE)
+		return 0;
+	for (int i = 0; i < st->nrestart; i++) {
+		int by = st->restart_task[i];
+
+		if (e->t < st->restart_t[i] || e->t > st->restart_t[i] + span)
+			continue;
+		if (by != e->task &&
+		    (strategy == SF_ONE_FOR_ALL || e->task > by))
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether the process of event `self` ended in an event taken before. */
+static int ended_before(const struct sim *s, const struct state *st, int self)
+{
+	const struct ev *e = &s->ev[self];
+
+	for (int i = 0; i < s->n; i++)
+		if ((st->done & 1u << i) && i != self &&
+		    (s->ev[i].kind == EV_END || s->ev[i].kind == EV_TERM_FN) &&
+		    s->ev[i].pid == e->pid &&
+		    s->ev[i].pid != 0)
+			return 1;
+	return 0;
+}
+
+static void task_ended(struct sim *s, struct state *st, int self,
+		       const struct ev *e)
+{
+	const struct st_scenario *sc = &s->sh->sc;
+	int restart = sc->task[e->task].restart;
+	int reason = e->killed ? SF_REASON_KILLED : SF_REASON_EXITED;
+	int status = e->killed ? 128 + e->value : e->value;
+	int abnormal = e->killed || e->value != 0;
+
+	if (ended_before(s, st, self)) {
+		explore(s, st);
+		return;
+	}
+	if (sc->strategy == SF_STOP_ALL) {
+		emit(s, reason, e->value, status, e->task, e->pid,
+		     s->sh->master, e->t);
+		return;
+	}
+	if (maybe_master_made(s, st, e))
+		explore(s, st);
+	if (restart == SF_TEMPORARY || (restart == SF_TRANSIENT && !abnormal)) {
+		explore(s, st);
+		return;
+	}
+	if (st->bomb) /* the restart's fork may fail */
+		emit(s, SF_REASON_START_FAILED, EAGAIN, 71, -2, 0, 0, e->t);
+	st->restarts++;
+	st->restart_t[st->nrestart] = e->t;
+	st->restart_task[st->nrestart++] = e->task;
+	if (st->restarts > sc->max_restarts)
+		emit(s, reason, e->value, status, e->task, e->pid,
+		     s->sh->master, e->t);
+	else
+		explore(s, st);
+}
+
+static void take(struct sim *s, struct state *st, int self)
+{
+	const struct ev *e = &s->ev[self];
+	struct ev as_exit;
+
+	switch (e->kind) {
+	case EV_SIGNAL:
+		emit(s, SF_REASON_SIGNAL, e->value, 0, -1, s->sh->master, 0, e->t);
+		break;
+	case EV_REQUEST:
+		/* Recorded, then killed before it could ask? */
+		if (ended_before(s, st, self)) {
+			explore(s, st);
+			break;
+		}
+		emit(s, SF_REASON_REQUEST, e->value, e->value & 255, e->task,
+		     e->pid, 0, e->t);
+		break;
+	case EV_START_FAILED:
+		emit(s, SF_REASON_START_FAILED, e->value,
+		     start_failed_status(e->value), e->task, 0, 0, e->t);
+		break;
+	case EV_BOMB:
+		st->bomb = 1;
+		explore(s, st);
+		break;
+	case EV_TERM_FN:
+		if (s->sh->sc.strategy == SF_STOP_ALL)
+			emit(s, SF_REASON_SIGNAL, SIGTERM, 0, -2, 0, 0, e->t);
+		as_exit = *e;
+		as_exit.kind = EV_END;
+		task_ended(s, st, self, &as_exit);
+		break;
+	case EV_END:
+		task_ended(s, st, self, e);
+		break;
+	default: /* EV_MASTER_KILLED: nothing is reported after it */
+		break;
+	}
+}
+
+static void explore(struct sim *s, const struct state *st)
+{
+	int64_t first = INT64_MAX;
+
+	if (++s->steps > MAX_STEPS) {
+		s->ex->overflow = 1;
+		return;
+	}
+	for (int i = 0; i < s->n; i++)
+		if (!(st->done & 1u << i) && s->ev[i].t < first)
+			first = s->ev[i].t;
+	for (int i = 0; i < s->n; i++) {
+		struct state next = *st;
+
+		if ((st->done & 1u << i) || s->ev[i].t > first + st_window_ns())
+			continue;
+		next.done |= 1u << i;
+		take(s, &next, i);
+	}
+}
+
+void st_oracle(const struct st_shared *sh, struct st_expect *ex)
+{
+	static struct sim s;
+	struct state st;
+
+	memset(ex, 0, sizeof(*ex));
+	memset(&s, 0, sizeof(s));
+	memset(&st, 0, sizeof(st));
+	s.sh = sh;
+	s.ex = ex;
+	fault_events(&s);
+	task_events(&s);
+	explore(&s, &st);
+}
+
+void st_outcome_describe(const struct st_outcome *o, int64_t t0, char *buf,
+			 size_t len)
+{
+	double at = (double)(o->at_ns - t0) / 1e6;
+	char task[16];
+
+	if (o->kind == ST_OUT_ANY) {
+		snprintf(buf, len, "any cause (the page was scribbled), "
+			 "stopping from %.1fms", at);
+		return;
+	}
+	if (o->task >= 0)
+		snprintf(task, sizeof(task), "t%d", o->task);
+	else
+		snprintf(task, sizeof(task), "%s", o->task == -1 ? "none" : "any");
+	snprintf(buf, len, "%s code %d, status %d, task %s, pid %d%s, "
+		 "stopping from %.1fms", sf_reason_name((enum sf_reason)o->reason),
+		 o->code, o->status, task, (int)o->pid,
+		 o->alt_pid ? " (or the master's)" : "", at);
+}

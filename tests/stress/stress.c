@@ -1,0 +1,349 @@
+/*
+ * stress.c - the fault campaign's driver.
+ *
+ *   STRESS_SCENARIOS=N   how many scenarios (default 1000)
+ *   STRESS_SEED=S        the run's seed (default: from the clock); with the
+ *                        same S every scenario is the same plan again
+ *   STRESS_ONLY=I        run only scenario I of that seed (a replay)
+ *   STRESS_VERBOSE=1     one line per scenario
+ *   STRESS_TASK=PATH     the exec task program (default: stress-task beside
+ *                        this program, or beside its libtool wrapper)
+ *
+ * Each scenario: generate the plan, fork the master (master.c), fire the
+ * faults (inject.c), wait for the master, wait for the rest to go if the
+ * master was SIGKILLed, look for strays, ask the oracle what was allowed
+ * and check (check.c), then sweep whatever is left.  The driver is a child
+ * subreaper, so nothing a scenario starts can get away from it; a watchdog
+ * and SIGINT/SIGTERM sweep before the driver exits, so a failing or
+ * interrupted campaign leaves nothing running either.
+ *
+ * The last line is always `stress: N scenarios, V violations, seed S`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stress.h"
+#include "testutil.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* How long a master may take at most before the driver calls it hung. */
+#define ST_HARD_MS 15000
+
+struct run {
+	uint64_t seed;
+	unsigned first, count;
+	int verbose;
+	char task_path[4096];
+	struct st_options opt;
+	struct st_shared *sh;
+	int shm_fd;
+	unsigned done;
+	int violations;
+	unsigned by_reason[8], master_kills, relaxed, overflow;
+	int64_t worst_stop_ns;
+};
+
+static struct st_proc strays[ST_MAX_PROCS];
+
+/* ---------------------------------------------------------------- safety */
+
+static void say(const char *msg)
+{
+	(void)!write(STDOUT_FILENO, msg, strlen(msg));
+}
+
+static void emergency(int signo)
+{
+	say(signo == SIGALRM ? "stress: watchdog: the driver hung; sweeping\n" :
+			       "stress: interrupted; sweeping\n");
+	st_sweep(3000);
+	_exit(signo == SIGALRM ? 99 : 128 + signo);
+}
+
+static void arm_safety(void)
+{
+	struct sigaction sa = { .sa_handler = emergency };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s)
+		return dflt;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end) {
+		fprintf(stderr, "stress: %s=%s is not a number\n", name, s);
+		exit(2);
+	}
+	return v;
+}
+
+/* Can a master under another uid run the exec task program?  Only root can
+ * switch, and the program's directories must let that uid in. */
+static int nproc_usable(const char *task_path)
+{
+	pid_t pid;
+	uid_t uid = st_nproc_uid(0);
+
+	if (geteuid() != 0)
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		if (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
+			_exit(1);
+		_exit(access(task_path, X_OK) == 0 ? 0 : 1);
+	}
+	return pid > 0 && tu_wait(pid) == 0;
+}
+
+/* stress-task beside this program; libtool runs it from .libs/. */
+static void default_task_path(char *buf, size_t len)
+{
+	char exe[4096], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0) {
+		snprintf(buf, len, "stress-task");
+		return;
+	}
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	*slash = '\0';
+	n = (ssize_t)strlen(exe);
+	if (n >= 6 && strcmp(exe + n - 6, "/.libs") == 0)
+		exe[n - 6] = '\0';
+	snprintf(buf, len, "%s/stress-task", exe);
+}
+
+static void setup(struct run *run)
+{
+	const char *task = getenv("STRESS_TASK");
+	char probe[64], dflt[4200];
+
+	run->seed = env_u64("STRESS_SEED",
+			    (uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid());
+	run->count = (unsigned)env_u64("STRESS_SCENARIOS", 1000);
+	run->first = 0;
+	if (getenv("STRESS_ONLY") && *getenv("STRESS_ONLY")) {
+		run->first = (unsigned)env_u64("STRESS_ONLY", 0);
+		run->count = 1;
+	}
+	run->verbose = env_u64("STRESS_VERBOSE", 0) != 0;
+	default_task_path(dflt, sizeof(dflt));
+	if (!task || !*task)
+		task = dflt;
+	if (!realpath(task, run->task_path)) {
+		fprintf(stderr, "stress: exec task program %s: %s\n", task,
+			strerror(errno));
+		exit(2);
+	}
+	snprintf(probe, sizeof(probe), "/proc/%d/task/%d/children",
+		 (int)getpid(), (int)getpid());
+	if (access(probe, R_OK) < 0) {
+		fprintf(stderr, "stress: %s: %s (the kernel needs "
+			"CONFIG_PROC_CHILDREN)\n", probe, strerror(errno));
+		exit(2);
+	}
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		perror("stress: PR_SET_CHILD_SUBREAPER");
+		exit(2);
+	}
+	run->shm_fd = memfd_create("stopflag-stress", MFD_CLOEXEC);
+	if (run->shm_fd < 0 ||
+	    ftruncate(run->shm_fd, sizeof(struct st_shared)) < 0 ||
+	    (run->sh = mmap(NULL, sizeof(struct st_shared),
+			    PROT_READ | PROT_WRITE, MAP_SHARED, run->shm_fd,
+			    0)) == MAP_FAILED) {
+		perror("stress: shared record");
+		exit(2);
+	}
+	run->opt.nproc_ok = nproc_usable(run->task_path);
+	if (!run->opt.nproc_ok)
+		printf("stress: note: no RLIMIT_NPROC faults (needs root, and "
+		       "the exec task program reachable by another uid)\n");
+}
+
+/* ---------------------------------------------------------------- one scenario */
+
+/* Wait until the descendants the killed master left are gone, reaping
+ * those that became the driver's, or until the deadline. */
+static void wait_for_teardown(int64_t deadline)
+{
+	while (tu_now_ns() < deadline) {
+		int n = st_descendants(getpid(), strays, ST_MAX_PROCS), live = 0;
+
+		while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+			;
+		for (int i = 0; i < n; i++)
+			live += strays[i].state != 'Z' || strays[i].ppid != getpid();
+		if (live == 0)
+			return;
+		tu_sleep_ms(5);
+	}
+}
+
+static int wait_master(struct run *run, pid_t pid, int killed,
+		       struct st_observed *obs)
+{
+	struct st_shared *sh = run->sh;
+	int status = 0;
+
+	if (!killed) {
+		int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int64_t hard = sh->t0_ns + tu_bound_ms(ST_HARD_MS) * 1000000;
+		int64_t left;
+
+		while (fd >= 0 && (left = hard - tu_now_ns()) > 0 &&
+		       poll(&pfd, 1, (int)(left / 1000000) + 1) <= 0)
+			;
+		if (fd >= 0)
+			close(fd);
+		if (waitpid(pid, &status, WNOHANG) == 0) {
+			obs->hung = 1;
+			obs->killed_ns = tu_now_ns();
+			kill(pid, SIGKILL);
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+static void observe(struct run *run, pid_t pid, int killed,
+		    struct st_observed *obs)
+{
+	struct st_shared *sh = run->sh;
+
+	memset(obs, 0, sizeof(*obs));
+	obs->master_status = wait_master(run, pid, killed, obs);
+	if (killed) {
+		obs->master_killed = 1;
+		for (int i = 0; i < sh->sc.nfaults; i++)
+			if (sh->sc.fault[i].kind == ST_F_KILL_MASTER &&
+			    sh->fault[i].fired)
+				obs->killed_ns = sh->fault[i].ns;
+		wait_for_teardown(obs->killed_ns +
+				  (int64_t)sh->sc.grace_ms * 1000000 +
+				  st_slack_ns() + st_window_ns());
+	}
+	obs->nstrays = st_descendants(getpid(), strays, ST_MAX_PROCS);
+	if (obs->nstrays < 0)
+		obs->nstrays = 0;
+	obs->strays = strays;
+	obs->strays_ns = tu_now_ns();
+}
+
+static void tally(struct run *run, const struct st_observed *obs,
+		  const struct st_expect *ex)
+{
+	const struct st_result *res = &run->sh->res;
+
+	if (res->returned && res->cause.reason >= 0 && res->cause.reason < 8)
+		run->by_reason[res->cause.reason]++;
+	if (obs->master_killed && !res->returned)
+		run->master_kills++;
+	run->overflow += ex->overflow;
+	run->relaxed += ex->n > 0 && ex->out[0].kind == ST_OUT_ANY;
+	if (res->returned && res->end_ns - run->sh->t0_ns > run->worst_stop_ns)
+		run->worst_stop_ns = res->end_ns - run->sh->t0_ns;
+}
+
+static void scenario(struct run *run, unsigned index)
+{
+	static struct st_expect ex;
+	struct st_shared *sh = run->sh;
+	struct st_observed obs;
+	int killed, bad;
+	pid_t pid;
+
+	memset(sh, 0, sizeof(*sh));
+	st_scenario_generate(&sh->sc, run->seed, index, &run->opt);
+	sh->driver = getpid();
+	alarm((unsigned)(tu_bound_ms(ST_HARD_MS) / 1000 + 30));
+	fflush(stdout);
+	fflush(stderr);
+	sh->t0_ns = tu_now_ns();
+	pid = fork();
+	if (pid < 0) {
+		perror("stress: fork");
+		exit(2);
+	}
+	if (pid == 0)
+		st_master_main(sh, run->shm_fd, run->task_path);
+	sh->master = pid;
+	{
+		int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+		killed = st_inject(sh, pid, fd);
+		close(fd);
+	}
+	observe(run, pid, killed, &obs);
+	st_oracle(sh, &ex);
+	bad = st_check(sh, &ex, &obs);
+	st_sweep(3000);
+	alarm(0);
+	run->violations += bad;
+	run->done++;
+	tally(run, &obs, &ex);
+	if (run->verbose && !bad)
+		printf("stress: scenario %u: ok: %s %d, %s\n", index,
+		       sh->res.returned ? sf_reason_name(sh->res.cause.reason) :
+					  "master killed",
+		       sh->res.returned ? sh->res.ret : 0,
+		       sh->res.returned ? "returned" : "torn down");
+}
+
+int main(void)
+{
+	static struct run run;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	arm_safety();
+	setup(&run);
+	for (unsigned i = 0; i < run.count; i++) {
+		scenario(&run, run.first + i);
+		if (!run.verbose && run.count >= 100 && (i + 1) % 100 == 0)
+			printf("stress: %u/%u scenarios, %d violations\n", i + 1,
+			       run.count, run.violations);
+	}
+	printf("stress: causes: signal %u, request %u, exited %u, killed %u, "
+	       "start-failed %u, other %u; master SIGKILLed %u; scribbled %u; "
+	       "oracle gave up %u; slowest stop %.0fms after t0\n",
+	       run.by_reason[SF_REASON_SIGNAL], run.by_reason[SF_REASON_REQUEST],
+	       run.by_reason[SF_REASON_EXITED], run.by_reason[SF_REASON_KILLED],
+	       run.by_reason[SF_REASON_START_FAILED],
+	       run.by_reason[SF_REASON_NONE] + run.by_reason[SF_REASON_PARENT_DIED],
+	       run.master_kills, run.relaxed, run.overflow,
+	       (double)run.worst_stop_ns / 1e6);
+	printf("stress: %u scenarios, %d violations, seed %" PRIu64 "\n",
+	       run.done, run.violations, run.seed);
+	return run.violations ? 1 : 0;
+}

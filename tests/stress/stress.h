@@ -1,0 +1,314 @@
+/*
+ * stress.h - the fault campaign: what its files share.
+ *
+ * One scenario is a random group (scenario.c) run by a master process under
+ * test (master.c, tasks.c, stress-task.c for exec tasks) while the driver
+ * (stress.c) fires faults at it (inject.c).  Everything that happens is
+ * recorded with CLOCK_MONOTONIC times in one shared record (struct st_shared)
+ * that lives in a memfd: the master and its function tasks inherit the
+ * mapping, exec tasks map it from their standard input.  Afterwards the
+ * oracle (oracle.c) turns the record into the outcomes DESIGN.md allows and
+ * the checker (check.c) compares them with what the library did, and looks
+ * for processes left behind (procs.c).
+ */
+#ifndef SF_STRESS_H
+#define SF_STRESS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "stopflag.h"
+
+#define ST_MAX_TASKS 6
+#define ST_MAX_FAULTS 8
+#define ST_NAME_MAX 16
+
+/* ---------------------------------------------------------------- plans */
+
+enum st_task_kind {
+	ST_FN,           /* a function task (tasks.c) */
+	ST_EXEC,         /* an exec task running stress-task */
+	ST_EXEC_MISSING, /* exec of a binary that does not exist: 127 */
+	ST_EXEC_NOEXEC,  /* exec of something that cannot be run: 126 */
+};
+
+/* What a task does by itself, once, in its first incarnation, at
+ * t0 + action_ms. */
+enum st_action {
+	ST_ACT_NONE,
+	ST_ACT_EXIT,     /* return / exit(action_code) */
+	ST_ACT_ABORT,    /* die by SIGABRT */
+	ST_ACT_REQUEST,  /* sf_task_stop_all(action_code); function tasks */
+	ST_ACT_SCRIBBLE, /* write garbage over the shared page; function tasks */
+	ST_ACT_BOMB,     /* fork until fork fails (RLIMIT_NPROC scenarios) */
+};
+
+enum st_scribble {
+	ST_SCRIB_WORD,      /* garbage in the futex word, cause untouched */
+	ST_SCRIB_CAUSE,     /* garbage in the cause */
+	ST_SCRIB_PAGE,      /* garbage over the whole page */
+	ST_SCRIB_ZERO_LOOP, /* zero the whole struct again and again, 200 ms */
+};
+
+struct st_task_plan {
+	int kind;          /* enum st_task_kind */
+	int restart;       /* enum sf_restart */
+	int stop_signal;   /* exec tasks */
+	int stubborn;      /* ignores its stop (SIGTERM and the flag) */
+	int exec_catch;    /* exec: catches its stop signal, exits 0 */
+	int grandchildren; /* plain grandchildren, 0..2, pause() forever */
+	int setsid_child;  /* a grandchild that calls setsid() */
+	int action;        /* enum st_action */
+	int action_ms;
+	int action_code;
+	int scribble;      /* enum st_scribble */
+};
+
+enum st_fault_kind {
+	ST_F_KILL_TASK,     /* SIGKILL to a task */
+	ST_F_KILL_MASTER,   /* SIGKILL to the master */
+	ST_F_STORM_MASTER,  /* `count` SIGTERMs to the master in a burst */
+	ST_F_SIGNAL_MASTER, /* one `signo` (INT, TERM, QUIT, HUP) */
+	ST_F_TERM_TASK,     /* `count` SIGTERMs to one task */
+	ST_F_STOP_TASK,     /* SIGSTOP a task, SIGCONT after cont_ms (or never:
+			       cont_ms < 0) */
+	ST_F_TERMINATOR,    /* SIGTERM to the master: every scenario ends */
+};
+
+struct st_fault_plan {
+	int kind;   /* enum st_fault_kind */
+	int target; /* task index */
+	int at_ms;  /* after t0 */
+	int signo;
+	int count;
+	int cont_ms;
+};
+
+struct st_scenario {
+	uint64_t seed;     /* the run's seed */
+	unsigned index;    /* scenario number in the run */
+	int strategy;      /* enum sf_strategy */
+	int grace_ms;
+	int max_restarts;
+	int period_ms;
+	int nproc_limit;   /* 0, or the master runs under RLIMIT_NPROC */
+	int pre_ignore;    /* master ignores the stop signals before run */
+	int ntasks;
+	struct st_task_plan task[ST_MAX_TASKS];
+	int nfaults;
+	struct st_fault_plan fault[ST_MAX_FAULTS];
+};
+
+/* ---------------------------------------------------------------- record */
+
+#define ST_LOG_LINES 24
+#define ST_LOG_LEN 120
+
+struct st_task_rec {
+	int incarnations;      /* how many times it started */
+	uint64_t ident;        /* current incarnation: pid << 42 | starttime */
+	pid_t first_pid;
+	int64_t action_ns;     /* when its action fired (0: never) */
+	pid_t action_pid;
+	int bad_start;         /* exec: inherited dispositions or mask */
+	int bomb_children;     /* how many the bomb forked */
+};
+
+struct st_fault_rec {
+	int fired;      /* 1 once it took effect */
+	int64_t ns;     /* when (the first signal of a burst) */
+	pid_t pid;      /* the process it hit */
+	int sent;       /* signals sent */
+	int skipped;    /* why not: ST_SKIP_* */
+};
+
+enum { ST_SKIP_NONE, ST_SKIP_ENDED, ST_SKIP_NOT_STARTED, ST_SKIP_NOT_READY };
+
+struct st_result {
+	int returned;          /* 1 once sf_group_run() returned */
+	int ret;               /* its value */
+	int cause_ret;         /* sf_group_cause() */
+	struct sf_cause cause;
+	char task_name[ST_NAME_MAX];
+	int setup_err;         /* a group setter failed: -errno */
+	int setup_step;
+	int64_t run_ns, end_ns;
+	int has_name;          /* sf_group_cause() named a task */
+	int children_left;     /* processes still below the master */
+	pid_t child_left[4];
+	char child_state[4];
+	int not_restored;      /* 1 << signo: a disposition sf_group_run()
+				  did not restore; bit 0: the mask */
+	int program_handler_calls; /* the master program's own handler ran */
+};
+
+struct st_shared {
+	struct st_scenario sc;
+	int64_t t0_ns;
+	pid_t driver;
+	pid_t master;
+	struct st_task_rec task[ST_MAX_TASKS];
+	struct st_fault_rec fault[ST_MAX_FAULTS];
+	struct st_result res;
+	unsigned log_next;
+	char log[ST_LOG_LINES][ST_LOG_LEN];
+};
+
+/* Atomic access to the shared record from several processes. */
+#define ST_LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define ST_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+
+/* ---------------------------------------------------------------- rng.c */
+
+struct st_rng {
+	uint64_t s;
+};
+void st_rng_seed(struct st_rng *r, uint64_t seed, uint64_t stream);
+uint64_t st_rng_next(struct st_rng *r);
+/* Uniform in lo..hi, both included. */
+int st_rng_range(struct st_rng *r, int lo, int hi);
+/* True with probability percent / 100. */
+int st_rng_chance(struct st_rng *r, int percent);
+
+/* ---------------------------------------------------------------- scenario.c */
+
+struct st_options {
+	int nproc_ok; /* RLIMIT_NPROC faults can be used (root, exec helper
+			 reachable by another uid) */
+	int daemon;   /* daemon scenarios (their own generator) */
+};
+
+void st_scenario_generate(struct st_scenario *sc, uint64_t seed,
+			  unsigned index, const struct st_options *opt);
+/* Write a description of the plan, several lines, each with `prefix`. */
+void st_scenario_describe(const struct st_scenario *sc, const char *prefix);
+const char *st_fault_name(int kind);
+const char *st_action_name(int action);
+
+/* ---------------------------------------------------------------- tasks.c */
+
+/* The function task body: arg is the task index as (void *)(intptr_t).
+ * It finds the record in st_shared_rec, set by the master. */
+extern struct st_shared *st_shared_rec;
+int st_fn_task(sf_task *task, void *arg);
+/* What both kinds of task do: record the incarnation, start the
+ * grandchildren; returns the incarnation number (1 = first). */
+int st_task_begin(struct st_shared *sh, int idx);
+void st_task_grandchildren(const struct st_task_plan *p);
+/* Fork until fork fails; returns how many. */
+int st_fork_bomb(void);
+/* Sleep until the absolute CLOCK_MONOTONIC time ns (not woken by the stop). */
+void st_sleep_until_ns(int64_t ns);
+/* This process's start time in clock ticks since boot (0 on error). */
+uint64_t st_proc_starttime(pid_t pid);
+uint64_t st_ident(pid_t pid, uint64_t starttime);
+#define ST_IDENT_PID(id) ((pid_t)((id) >> 42))
+
+/* The uid the master of RLIMIT_NPROC scenarios switches to. */
+uid_t st_nproc_uid(unsigned index);
+
+/* ---------------------------------------------------------------- master.c */
+
+/* Run in the forked master: build the group, run it, record the result.
+ * Never returns. */
+void st_master_main(struct st_shared *sh, int shm_fd, const char *task_path)
+	__attribute__((noreturn));
+
+/* ---------------------------------------------------------------- inject.c */
+
+struct st_injector;
+/* Fire every fault of the plan at its time, until the master has exited
+ * (master_fd is its pidfd) or all have fired.  Returns 1 if the master was
+ * SIGKILLed by a fault (its time is in the record). */
+int st_inject(struct st_shared *sh, pid_t master, int master_fd);
+
+/* ---------------------------------------------------------------- procs.c */
+
+#define ST_MAX_PROCS 4096
+
+struct st_proc {
+	pid_t pid, ppid, pgrp, sid;
+	char state;
+	uint64_t starttime;
+	char comm[16];
+};
+
+/* Every descendant of `root` (not root itself), from a scan of /proc.
+ * Async-signal-safe: no allocation, no stdio.  Returns how many (at most
+ * max), or -errno. */
+int st_descendants(pid_t root, struct st_proc *out, int max);
+/* Read one /proc/PID/stat; 0 or -errno.  Async-signal-safe. */
+int st_proc_read(pid_t pid, struct st_proc *p);
+/* A pidfd for pid if it is still the process that started at `starttime`
+ * (checked after the pidfd pins it), else -ESRCH or -errno. */
+int st_pidfd_exact(pid_t pid, uint64_t starttime);
+/* pidfd_send_signal(); 0 or -errno. */
+int st_pidfd_signal(int pidfd, int sig);
+/* Send sig to pid only if it is still the process that started at
+ * `starttime` (a pidfd pins it between the check and the signal).
+ * Returns 0, or -errno (-ESRCH: gone or not that process). */
+int st_signal_exact(pid_t pid, uint64_t starttime, int sig);
+/* SIGKILL every descendant of the calling process (each by pid, checked
+ * against its start time) and reap its children, until none is left or
+ * timeout_ms passes.  Returns how many SIGKILLs it sent.
+ * Async-signal-safe. */
+int st_sweep(int timeout_ms);
+
+/* ---------------------------------------------------------------- oracle.c */
+
+enum st_outcome_kind {
+	ST_OUT_STOP, /* run() returns with this cause */
+	ST_OUT_ANY,  /* a scribbled page: any cause, still in time */
+};
+
+struct st_outcome {
+	int kind;
+	int reason;    /* enum sf_reason */
+	int code;
+	int status;    /* what sf_group_run() returns */
+	int task;      /* index of the task that caused it, -1 none, -2 any */
+	pid_t pid;     /* the process the cause names, 0: any */
+	pid_t alt_pid; /* or this one (the master naming a task), 0: none */
+	int64_t at_ns; /* when the stop should have begun */
+};
+
+#define ST_MAX_OUTCOMES 64
+
+struct st_expect {
+	int n;
+	int overflow; /* more outcomes than fit: the check is relaxed */
+	struct st_outcome out[ST_MAX_OUTCOMES];
+};
+
+/* The ordering tolerance: events closer than this may take effect in either
+ * order (a SIGCHLD the master has not handled yet loses to a signal). */
+int64_t st_window_ns(void);
+void st_oracle(const struct st_shared *sh, struct st_expect *ex);
+void st_outcome_describe(const struct st_outcome *o, int64_t t0, char *buf,
+			 size_t len);
+
+/* ---------------------------------------------------------------- check.c */
+
+/* What the driver saw of a scenario. */
+struct st_observed {
+	int master_status;    /* wait status of the master process */
+	int hung;             /* the driver had to kill it: run() never returned */
+	int master_killed;    /* a fault SIGKILLed it */
+	int64_t killed_ns;    /* when */
+	const struct st_proc *strays; /* processes left, and when looked for */
+	int nstrays;
+	int64_t strays_ns;
+};
+
+/* Compare what happened with what the oracle allows; print a violation
+ * with everything needed to replay it.  Returns 1 for a violation, else 0. */
+int st_check(const struct st_shared *sh, const struct st_expect *ex,
+	     const struct st_observed *obs);
+/* The +1 s of "grace + 1 s", longer under valgrind and sanitizers. */
+int64_t st_slack_ns(void);
+
+/* Exit statuses of the master process. */
+#define ST_MASTER_OK 0
+#define ST_MASTER_SETUP 3 /* could not build the group */
+
+#endif
