@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "stress.h"
+#include "testutil.h"
 
 /* A bomb stops at this many children even where fork never fails. */
 #define ST_BOMB_MAX 2000
@@ -61,8 +62,10 @@ int st_task_begin(struct st_shared *sh, int idx)
 	pid_t me = getpid();
 	int inc = __atomic_add_fetch(&rec->incarnations, 1, __ATOMIC_SEQ_CST);
 
-	if (inc == 1)
-		ST_STORE(&rec->first_pid, me);
+	if (inc <= ST_MAX_INCARNATIONS) {
+		ST_STORE(&rec->start_ns[inc - 1], tu_now_ns());
+		ST_STORE(&rec->pid[inc - 1], me);
+	}
 	ST_STORE(&rec->ident, st_ident(me, st_proc_starttime(me)));
 	st_task_grandchildren(&sh->sc.task[idx]);
 	return inc;

@@ -175,16 +175,32 @@ static void check_leftovers(const struct st_shared *sh,
 				  sh->task[i].bad_start & 1 ?
 				  "a signal not at its default disposition" :
 				  "signals blocked");
-	if (obs->nstrays > 0) {
-		const struct st_proc *p = &obs->strays[0];
+	for (int i = 0; i < obs->nstrays && obs->nstrays > obs->beyond_reach; i++) {
+		const struct st_proc *p = &obs->strays[i];
 
+		if (obs->beyond_reach && !st_must_follow_master(sh, p))
+			continue;
 		violation(v, "%d process%s of the scenario still there at "
 			  "%.0fms: pid %d (%s) state %c ppid %d pgrp %d sid %d%s",
-			  obs->nstrays, obs->nstrays > 1 ? "es" : "",
+			  obs->nstrays - obs->beyond_reach,
+			  obs->nstrays - obs->beyond_reach > 1 ? "es" : "",
 			  rel_ms(sh, obs->strays_ns), (int)p->pid, p->comm,
 			  p->state, (int)p->ppid, (int)p->pgrp, (int)p->sid,
-			  obs->nstrays > 1 ? ", ..." : "");
+			  obs->nstrays - obs->beyond_reach > 1 ? ", ..." : "");
+		break;
 	}
+}
+
+int st_must_follow_master(const struct st_shared *sh, const struct st_proc *p)
+{
+	for (int i = 0; i < sh->sc.ntasks; i++) {
+		const struct st_task_rec *r = &sh->task[i];
+
+		for (int k = 0; k < r->incarnations && k < ST_MAX_INCARNATIONS; k++)
+			if (r->pid[k] == p->pid)
+				return !sh->sc.task[i].stubborn;
+	}
+	return 0;
 }
 
 static void print_trace(const struct st_shared *sh)
@@ -205,9 +221,11 @@ static void print_trace(const struct st_shared *sh)
 	for (int i = 0; i < sh->sc.ntasks; i++) {
 		const struct st_task_rec *r = &sh->task[i];
 
-		printf("    task t%d: %d incarnation%s, first pid %d", i,
-		       r->incarnations, r->incarnations == 1 ? "" : "s",
-		       (int)r->first_pid);
+		printf("    task t%d: %d incarnation%s (pids", i, r->incarnations,
+		       r->incarnations == 1 ? "" : "s");
+		for (int k = 0; k < r->incarnations && k < ST_MAX_INCARNATIONS; k++)
+			printf(" %d@%.1fms", (int)r->pid[k], rel_ms(sh, r->start_ns[k]));
+		printf(")");
 		if (r->action_ns)
 			printf(", %s at %.1fms by pid %d",
 			       st_action_name(sh->sc.task[i].action),

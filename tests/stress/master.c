@@ -30,6 +30,9 @@ static const int stop_signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD };
 
 static struct st_shared *rec;
 
+/* What each function task gets as its argument: its index. */
+static int task_index[ST_MAX_TASKS];
+
 /* The program's own handler, in place before and after the run. */
 static void program_handler(int signo)
 {
@@ -53,6 +56,28 @@ static void fail_setup(struct st_shared *sh, int step, int err)
 	_exit(ST_MASTER_SETUP);
 }
 
+/* Keep in PATH only the directories this uid may search: exec of a
+ * missing program must fail with ENOENT, not with the EACCES of a
+ * directory that only root could enter. */
+static void searchable_path_only(void)
+{
+	const char *path = getenv("PATH");
+	char kept[4096] = "", copy[4096], *dir, *save = NULL;
+	size_t len = 0;
+
+	if (!path || strlen(path) >= sizeof(copy))
+		return;
+	memcpy(copy, path, strlen(path) + 1);
+	for (dir = strtok_r(copy, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		if (access(dir, X_OK) < 0 || len + strlen(dir) + 2 > sizeof(kept))
+			continue;
+		len += (size_t)snprintf(kept + len, sizeof(kept) - len, "%s%s",
+					len ? ":" : "", dir);
+	}
+	setenv("PATH", kept, 1);
+}
+
 static void become_limited(struct st_shared *sh)
 {
 	struct rlimit rl = { (rlim_t)sh->sc.nproc_limit,
@@ -64,6 +89,7 @@ static void become_limited(struct st_shared *sh)
 	if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
 	    setresuid(uid, uid, uid) < 0)
 		fail_setup(sh, 101, -errno);
+	searchable_path_only();
 }
 
 static void set_dispositions(int pre_ignore)
@@ -86,7 +112,8 @@ static int add_task(sf_group *g, const struct st_task_plan *t, int i,
 	snprintf(arg, sizeof(arg), "%d", i);
 	switch (t->kind) {
 	case ST_FN:
-		return sf_group_add(g, name, st_fn_task, (void *)(intptr_t)i);
+		task_index[i] = i;
+		return sf_group_add(g, name, st_fn_task, &task_index[i]);
 	case ST_EXEC:
 		argv[0] = (char *)task_path;
 		argv[1] = arg;
@@ -157,6 +184,38 @@ static void record_aftermath(struct st_result *res,
 			res->not_restored |= 1;
 }
 
+/* The promises STRESS_SABOTAGE breaks, as if sf_group_run() had. */
+static void sabotage_before(struct st_shared *sh)
+{
+	pid_t pid;
+
+	switch (sh->sabotage) {
+	case ST_SABOTAGE_ZOMBIE:
+		pid = fork();
+		if (pid == 0)
+			_exit(0);
+		tu_sleep_ms(20);
+		break;
+	case ST_SABOTAGE_LATE:
+		tu_sleep_ms(sh->sc.grace_ms + 2000);
+		break;
+	case ST_SABOTAGE_STATUS:
+		sh->res.ret += 1;
+		break;
+	default:
+		break;
+	}
+}
+
+static void sabotage_after(const struct st_shared *sh)
+{
+	if (sh->sabotage == ST_SABOTAGE_STRAY && fork() == 0) {
+		setsid();
+		for (;;)
+			pause();
+	}
+}
+
 void st_master_main(struct st_shared *sh, int shm_fd, const char *task_path)
 {
 	struct st_result *res = &sh->res;
@@ -183,6 +242,7 @@ void st_master_main(struct st_shared *sh, int shm_fd, const char *task_path)
 
 	ST_STORE(&res->run_ns, tu_now_ns());
 	res->ret = sf_group_run(g);
+	sabotage_before(sh);
 	ST_STORE(&res->end_ns, tu_now_ns());
 	ST_STORE(&res->returned, 1);
 	res->cause_ret = sf_group_cause(g, &res->cause, &name);
@@ -190,6 +250,7 @@ void st_master_main(struct st_shared *sh, int shm_fd, const char *task_path)
 		snprintf(res->task_name, sizeof(res->task_name), "%s", name);
 	res->has_name = name != NULL;
 	record_aftermath(res, before, &mask_before);
+	sabotage_after(sh);
 	sf_group_destroy(g);
 	exit(ST_MASTER_OK);
 }

@@ -1,32 +1,43 @@
 /*
- * oracle.c - what DESIGN.md allows the group to report, given what really
- * happened in a scenario.
+ * oracle.c - what the contract (stopflag.h, DESIGN.md) allows the group to
+ * report, given what really happened in a scenario.
  *
  * The record says when each fault and each task action took effect.  They
- * become events, and the oracle runs the supervisor of DESIGN.md over them
- * in time order:
+ * become events, and the oracle runs the supervisor of the contract over
+ * them in time order:
  *
- *   a stop signal to the master      SIGNAL signo, status 0
+ *   a stop signal to the master      SIGNAL signo, status 0, no task
  *   sf_task_stop_all(code)           REQUEST code, status code & 255
  *   a task ends (exit, any signal)   stop-all: EXITED status / KILLED signo
  *                                    (status 128 + signo); a restarting
  *                                    strategy restarts it by its restart
  *                                    type, and the restart that exceeds the
- *                                    intensity stops the group with it
+ *                                    intensity stops the group with it, as
+ *                                    does the end that leaves no task to
+ *                                    run
+ *   one-for-all, rest-for-one        a restart stops the siblings (their
+ *                                    ends are the master's doing and do
+ *                                    not count) and starts again those that
+ *                                    are not temporary
  *   a task fails to start            START_FAILED errno: status 127
  *                                    (ENOENT), 126 (cannot run), 71 (fork)
- *   SIGTERM to a cooperative         it stops (exit 0); under stop-all its
- *     function task                  handler may set the flag: SIGNAL 15
+ *   SIGTERM to a cooperative         stop-all: its handler sets the flag,
+ *     function task                  SIGNAL 15 naming the task; else it
+ *                                    stops alone and returns 0
  *   SIGKILL to the master            nothing more is reported
  *
  * The first stop wins.  Two events closer in time than st_window_ns() may
  * take effect in either order (a task's death reaches the master through
  * SIGCHLD and waitpid(), a signal to the master sets the flag at once), so
- * every order they allow is explored, and so are the two readings of a
- * task end that may have been the master's own doing (a sibling being
- * restarted under one-for-all or rest-for-one).  Each path that stops
- * yields one allowed outcome.  A page scribbled by a task makes every
- * cause acceptable (the master only has to stop in time).
+ * every order they allow is explored, and so are both readings of the end
+ * of a process the master had just begun to stop for a restart.  Each path
+ * that stops yields one allowed outcome.
+ *
+ * A scribbled page (other than garbage in the futex word without its SET
+ * bit) makes every cause acceptable: the master reads a cause a task set
+ * from the page, a stop a task set there may be erased, and the garbage
+ * may itself read as a set flag.  The master must still stop in time, by
+ * the first stop it sees for itself: a signal to it, a task's end.
  */
 #include <errno.h>
 #include <signal.h>
@@ -34,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "stress.h"
 
 #define MAX_EV 24
@@ -46,6 +58,7 @@ enum ev_kind {
 	EV_TERM_FN,       /* SIGTERM to a cooperative function task */
 	EV_START_FAILED,  /* value: errno */
 	EV_BOMB,          /* RLIMIT_NPROC is used up from now on */
+	EV_SCRIBBLE,      /* garbage that may read as a set flag */
 	EV_MASTER_KILLED,
 };
 
@@ -60,11 +73,12 @@ struct ev {
 
 struct state {
 	unsigned done;   /* events taken */
+	unsigned up;     /* tasks running, or waiting to start again */
 	int restarts;
 	int bomb;
-	int nrestart;
-	int64_t restart_t[MAX_EV];
-	int restart_task[MAX_EV];
+	int ncycled;     /* processes the master stopped for a restart */
+	pid_t cycled[MAX_EV * ST_MAX_TASKS];
+	int64_t cycled_t[MAX_EV * ST_MAX_TASKS];
 };
 
 struct sim {
@@ -141,6 +155,20 @@ static void fault_events(struct sim *s)
 	}
 }
 
+/* A scribble makes the page say anything: the cause a task set there may
+ * be lost or replaced, and the garbage itself may read as a set flag.
+ * Only garbage in the futex word without its SET bit leaves the cause
+ * alone (a waiter may then miss a wakeup: the grace still bounds that). */
+static void scribble_events(struct sim *s, const struct st_task_plan *p,
+			    const struct st_task_rec *r)
+{
+	if (p->scribble == ST_SCRIB_WORD && !(r->scribbled_word & SF__WORD_SET))
+		return;
+	s->relaxed = 1;
+	if (p->scribble != ST_SCRIB_ZERO_LOOP)
+		add_ev(s, r->action_ns, EV_SCRIBBLE, -1, 0, 0, 0);
+}
+
 static void task_events(struct sim *s)
 {
 	const struct st_shared *sh = s->sh;
@@ -168,7 +196,7 @@ static void task_events(struct sim *s)
 			       p->action_code);
 			break;
 		case ST_ACT_SCRIBBLE:
-			s->relaxed = 1;
+			scribble_events(s, p, r);
 			break;
 		case ST_ACT_BOMB:
 			add_ev(s, r->action_ns, EV_BOMB, i, r->action_pid, 0, 0);
@@ -217,29 +245,13 @@ static void emit(struct sim *s, int reason, int code, int status, int task,
 		ex->overflow = 1;
 }
 
+/*
+ * The exploration recurses, take() -> explore() -> take(), one level per
+ * event taken: its depth is bounded by MAX_EV and its breadth by
+ * MAX_STEPS, which is what an explicit stack would bound too, with more
+ * code.  Hence the NOLINT(misc-no-recursion) below.
+ */
 static void explore(struct sim *s, const struct state *st);
-
-/* Whether the master may have been ending this task itself, restarting it
- * with a sibling, when the event came. */
-static int maybe_master_made(const struct sim *s, const struct state *st,
-			     const struct ev *e)
-{
-	int strategy = s->sh->sc.strategy;
-	int64_t span = (int64_t)s->sh->sc.grace_ms * 1000000 + st_window_ns();
-
-	if (strategy != SF_ONE_FOR_ALL && strategy != SF_REST_FOR_ONE)
-		return 0;
-	for (int i = 0; i < st->nrestart; i++) {
-		int by = st->restart_task[i];
-
-		if (e->t < st->restart_t[i] || e->t > st->restart_t[i] + span)
-			continue;
-		if (by != e->task &&
-		    (strategy == SF_ONE_FOR_ALL || e->task > by))
-			return 1;
-	}
-	return 0;
-}
 
 /* Whether the process of event `self` ended in an event taken before. */
 static int ended_before(const struct sim *s, const struct state *st, int self)
@@ -249,20 +261,70 @@ static int ended_before(const struct sim *s, const struct state *st, int self)
 	for (int i = 0; i < s->n; i++)
 		if ((st->done & 1u << i) && i != self &&
 		    (s->ev[i].kind == EV_END || s->ev[i].kind == EV_TERM_FN) &&
-		    s->ev[i].pid == e->pid &&
-		    s->ev[i].pid != 0)
+		    s->ev[i].pid == e->pid && s->ev[i].pid != 0)
 			return 1;
 	return 0;
 }
 
-static void task_ended(struct sim *s, struct state *st, int self,
+/* The incarnation of task k that ran at time t: its pid, or 0. */
+static pid_t running_at(const struct sim *s, int k, int64_t t)
+{
+	const struct st_task_rec *r = &s->sh->task[k];
+	pid_t pid = 0;
+
+	for (int i = 0; i < r->incarnations && i < ST_MAX_INCARNATIONS; i++)
+		if (r->start_ns[i] <= t)
+			pid = r->pid[i];
+	return pid;
+}
+
+/* -1: pid was not stopped by the master for a restart; else when. */
+static int64_t cycled_at(const struct state *st, pid_t pid)
+{
+	for (int i = 0; i < st->ncycled; i++)
+		if (st->cycled[i] == pid)
+			return st->cycled_t[i];
+	return -1;
+}
+
+/* Task k restarts at t: under one-for-all and rest-for-one the master
+ * stops its siblings (the others, or the later ones) and starts again
+ * those that are not temporary, and the stopped ones that are not running
+ * but not temporary either (README "Strategies"). */
+static void restart(const struct sim *s, struct state *st, int k, int64_t t)
+{
+	const struct st_scenario *sc = &s->sh->sc;
+
+	st->up |= 1u << k;
+	if (sc->strategy == SF_ONE_FOR_ONE)
+		return;
+	for (int i = 0; i < sc->ntasks; i++) {
+		pid_t pid;
+
+		if (i == k || (sc->strategy == SF_REST_FOR_ONE && i < k))
+			continue;
+		pid = running_at(s, i, t);
+		if ((st->up & 1u << i) && pid &&
+		    st->ncycled < (int)(sizeof(st->cycled) / sizeof(*st->cycled))) {
+			st->cycled[st->ncycled] = pid;
+			st->cycled_t[st->ncycled++] = t;
+		}
+		if (sc->task[i].restart == SF_TEMPORARY)
+			st->up &= ~(1u << i);
+		else
+			st->up |= 1u << i;
+	}
+}
+
+static void task_ended(struct sim *s, struct state *st, int self, // NOLINT(misc-no-recursion)
 		       const struct ev *e)
 {
 	const struct st_scenario *sc = &s->sh->sc;
-	int restart = sc->task[e->task].restart;
+	int restart_type = sc->task[e->task].restart;
 	int reason = e->killed ? SF_REASON_KILLED : SF_REASON_EXITED;
 	int status = e->killed ? 128 + e->value : e->value;
 	int abnormal = e->killed || e->value != 0;
+	int64_t cycled;
 
 	if (ended_before(s, st, self)) {
 		explore(s, st);
@@ -273,25 +335,36 @@ static void task_ended(struct sim *s, struct state *st, int self,
 		     s->sh->master, e->t);
 		return;
 	}
-	if (maybe_master_made(s, st, e))
+	/* A process the master was stopping for a restart: its end is the
+	 * master's doing, unless it came before the master got there. */
+	cycled = cycled_at(st, e->pid);
+	if (cycled >= 0) {
 		explore(s, st);
-	if (restart == SF_TEMPORARY || (restart == SF_TRANSIENT && !abnormal)) {
-		explore(s, st);
+		if (e->t > cycled + st_window_ns())
+			return;
+	}
+	st->up &= ~(1u << e->task);
+	if (restart_type == SF_TEMPORARY ||
+	    (restart_type == SF_TRANSIENT && !abnormal)) {
+		if (st->up == 0) /* nothing left to run: the group stops */
+			emit(s, reason, e->value, status, e->task, e->pid,
+			     s->sh->master, e->t);
+		else
+			explore(s, st);
 		return;
 	}
 	if (st->bomb) /* the restart's fork may fail */
 		emit(s, SF_REASON_START_FAILED, EAGAIN, 71, -2, 0, 0, e->t);
-	st->restarts++;
-	st->restart_t[st->nrestart] = e->t;
-	st->restart_task[st->nrestart++] = e->task;
-	if (st->restarts > sc->max_restarts)
+	if (++st->restarts > sc->max_restarts) {
 		emit(s, reason, e->value, status, e->task, e->pid,
 		     s->sh->master, e->t);
-	else
-		explore(s, st);
+		return;
+	}
+	restart(s, st, e->task, e->t);
+	explore(s, st);
 }
 
-static void take(struct sim *s, struct state *st, int self)
+static void take(struct sim *s, struct state *st, int self) // NOLINT(misc-no-recursion)
 {
 	const struct ev *e = &s->ev[self];
 	struct ev as_exit;
@@ -308,6 +381,12 @@ static void take(struct sim *s, struct state *st, int self)
 		}
 		emit(s, SF_REASON_REQUEST, e->value, e->value & 255, e->task,
 		     e->pid, 0, e->t);
+		if (s->relaxed) /* a scribbler may have erased it */
+			explore(s, st);
+		break;
+	case EV_SCRIBBLE:
+		emit(s, SF_REASON_NONE, 0, 0, -1, 0, 0, e->t);
+		explore(s, st);
 		break;
 	case EV_START_FAILED:
 		emit(s, SF_REASON_START_FAILED, e->value,
@@ -318,8 +397,14 @@ static void take(struct sim *s, struct state *st, int self)
 		explore(s, st);
 		break;
 	case EV_TERM_FN:
-		if (s->sh->sc.strategy == SF_STOP_ALL)
-			emit(s, SF_REASON_SIGNAL, SIGTERM, 0, -2, 0, 0, e->t);
+		/* Its handler sets the flag under stop-all; otherwise it only
+		 * stops this task, which returns 0. */
+		if (s->sh->sc.strategy == SF_STOP_ALL && !ended_before(s, st, self)) {
+			emit(s, SF_REASON_SIGNAL, SIGTERM, 0, e->task, e->pid, 0,
+			     e->t);
+			if (!s->relaxed) /* else it may have been erased */
+				break;
+		}
 		as_exit = *e;
 		as_exit.kind = EV_END;
 		task_ended(s, st, self, &as_exit);
@@ -332,7 +417,7 @@ static void take(struct sim *s, struct state *st, int self)
 	}
 }
 
-static void explore(struct sim *s, const struct state *st)
+static void explore(struct sim *s, const struct state *st) // NOLINT(misc-no-recursion)
 {
 	int64_t first = INT64_MAX;
 
@@ -361,6 +446,7 @@ void st_oracle(const struct st_shared *sh, struct st_expect *ex)
 	memset(ex, 0, sizeof(*ex));
 	memset(&s, 0, sizeof(s));
 	memset(&st, 0, sizeof(st));
+	st.up = (1u << sh->sc.ntasks) - 1;
 	s.sh = sh;
 	s.ex = ex;
 	fault_events(&s);

@@ -58,6 +58,7 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 	ssize_t n, total = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
+	buf[0] = '\0';
 	if (fd < 0)
 		return -errno;
 	while ((size_t)total < size - 1 &&

@@ -12,6 +12,9 @@
  * terminator comes after the last of them. */
 #define ST_SPAN_MS 300
 #define ST_TERMINATOR_GAP_MS 100
+/* Sometimes it comes only after grace + 1 s would have run out: a stop the
+ * master missed must then show as a late stop, not be rescued. */
+#define ST_TERMINATOR_LATE_MS 1500
 
 static const int graces[] = { 0, 20, 100, 250 };
 static const int exec_stop_signals[] = { SIGINT, SIGHUP, SIGUSR1 };
@@ -207,7 +210,9 @@ void st_scenario_generate(struct st_scenario *sc, uint64_t seed,
 	memset(term, 0, sizeof(*term));
 	term->kind = ST_F_TERMINATOR;
 	term->signo = SIGTERM;
-	term->at_ms = last_moment(sc) + ST_TERMINATOR_GAP_MS;
+	term->at_ms = last_moment(sc) + (st_rng_chance(&r, 25) ?
+					 ST_TERMINATOR_LATE_MS + sc->grace_ms :
+					 ST_TERMINATOR_GAP_MS);
 }
 
 static const char *strategy_name(int s)

@@ -49,11 +49,12 @@ int main(int argc, char **argv)
 	struct st_shared *sh;
 	const struct st_task_plan *p;
 	int idx, bad = inherited_state();
+	char *end;
 
 	if (argc != 2)
 		return 2;
-	idx = atoi(argv[1]);
-	if (idx < 0 || idx >= ST_MAX_TASKS)
+	idx = (int)strtol(argv[1], &end, 10);
+	if (*end || idx < 0 || idx >= ST_MAX_TASKS)
 		return 2;
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED,
 		  STDIN_FILENO, 0);

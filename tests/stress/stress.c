@@ -8,6 +8,8 @@
  *   STRESS_VERBOSE=1     one line per scenario
  *   STRESS_TASK=PATH     the exec task program (default: stress-task beside
  *                        this program, or beside its libtool wrapper)
+ *   STRESS_SABOTAGE=WHAT the master breaks a promise on purpose (stray,
+ *                        zombie, late, status), to show the checks catch it
  *
  * Each scenario: generate the plan, fork the master (master.c), fire the
  * faults (inject.c), wait for the master, wait for the rest to go if the
@@ -48,13 +50,14 @@ struct run {
 	uint64_t seed;
 	unsigned first, count;
 	int verbose;
+	int sabotage;
 	char task_path[4096];
 	struct st_options opt;
 	struct st_shared *sh;
 	int shm_fd;
 	unsigned done;
 	int violations;
-	unsigned by_reason[8], master_kills, relaxed, overflow;
+	unsigned by_reason[8], master_kills, relaxed, overflow, beyond_reach;
 	int64_t worst_stop_ns;
 };
 
@@ -135,11 +138,29 @@ static void default_task_path(char *buf, size_t len)
 	}
 	exe[n] = '\0';
 	slash = strrchr(exe, '/');
-	*slash = '\0';
+	if (slash)
+		*slash = '\0';
 	n = (ssize_t)strlen(exe);
 	if (n >= 6 && strcmp(exe + n - 6, "/.libs") == 0)
 		exe[n - 6] = '\0';
 	snprintf(buf, len, "%s/stress-task", exe);
+}
+
+static int sabotage_from_env(void)
+{
+	static const char *const names[] = { "", "stray", "zombie", "late",
+					     "status" };
+	const char *s = getenv("STRESS_SABOTAGE");
+
+	for (int i = 0; s && *s && i < (int)(sizeof(names) / sizeof(*names)); i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	if (s && *s) {
+		fprintf(stderr, "stress: STRESS_SABOTAGE=%s: not one of stray, "
+			"zombie, late, status\n", s);
+		exit(2);
+	}
+	return ST_SABOTAGE_NONE;
 }
 
 static void setup(struct run *run)
@@ -151,11 +172,12 @@ static void setup(struct run *run)
 			    (uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid());
 	run->count = (unsigned)env_u64("STRESS_SCENARIOS", 1000);
 	run->first = 0;
-	if (getenv("STRESS_ONLY") && *getenv("STRESS_ONLY")) {
+	if (getenv("STRESS_ONLY")) {
 		run->first = (unsigned)env_u64("STRESS_ONLY", 0);
 		run->count = 1;
 	}
 	run->verbose = env_u64("STRESS_VERBOSE", 0) != 0;
+	run->sabotage = sabotage_from_env();
 	default_task_path(dflt, sizeof(dflt));
 	if (!task || !*task)
 		task = dflt;
@@ -192,18 +214,19 @@ static void setup(struct run *run)
 
 /* ---------------------------------------------------------------- one scenario */
 
-/* Wait until the descendants the killed master left are gone, reaping
- * those that became the driver's, or until the deadline. */
-static void wait_for_teardown(int64_t deadline)
+/* Wait until the tasks the killed master left are gone, reaping those
+ * that became the driver's, or until the deadline. */
+static void wait_for_teardown(const struct st_shared *sh, int64_t deadline)
 {
 	while (tu_now_ns() < deadline) {
-		int n = st_descendants(getpid(), strays, ST_MAX_PROCS), live = 0;
+		int n = st_descendants(getpid(), strays, ST_MAX_PROCS), left = 0;
 
 		while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
 			;
 		for (int i = 0; i < n; i++)
-			live += strays[i].state != 'Z' || strays[i].ppid != getpid();
-		if (live == 0)
+			left += st_must_follow_master(sh, &strays[i]) &&
+				!(strays[i].state == 'Z' && strays[i].ppid == getpid());
+		if (left == 0)
 			return;
 		tu_sleep_ms(5);
 	}
@@ -250,15 +273,20 @@ static void observe(struct run *run, pid_t pid, int killed,
 			if (sh->sc.fault[i].kind == ST_F_KILL_MASTER &&
 			    sh->fault[i].fired)
 				obs->killed_ns = sh->fault[i].ns;
-		wait_for_teardown(obs->killed_ns +
-				  (int64_t)sh->sc.grace_ms * 1000000 +
-				  st_slack_ns() + st_window_ns());
+		/* Nobody is left to apply a grace: tasks must follow at once. */
+		wait_for_teardown(sh, obs->killed_ns + st_slack_ns() +
+				      st_window_ns());
 	}
+	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+		;
 	obs->nstrays = st_descendants(getpid(), strays, ST_MAX_PROCS);
 	if (obs->nstrays < 0)
 		obs->nstrays = 0;
 	obs->strays = strays;
 	obs->strays_ns = tu_now_ns();
+	if (killed && !sh->res.returned)
+		for (int i = 0; i < obs->nstrays; i++)
+			obs->beyond_reach += !st_must_follow_master(sh, &strays[i]);
 }
 
 static void tally(struct run *run, const struct st_observed *obs,
@@ -270,6 +298,7 @@ static void tally(struct run *run, const struct st_observed *obs,
 		run->by_reason[res->cause.reason]++;
 	if (obs->master_killed && !res->returned)
 		run->master_kills++;
+	run->beyond_reach += (unsigned)obs->beyond_reach;
 	run->overflow += ex->overflow;
 	run->relaxed += ex->n > 0 && ex->out[0].kind == ST_OUT_ANY;
 	if (res->returned && res->end_ns - run->sh->t0_ns > run->worst_stop_ns)
@@ -286,6 +315,7 @@ static void scenario(struct run *run, unsigned index)
 
 	memset(sh, 0, sizeof(*sh));
 	st_scenario_generate(&sh->sc, run->seed, index, &run->opt);
+	sh->sabotage = run->sabotage;
 	sh->driver = getpid();
 	alarm((unsigned)(tu_bound_ms(ST_HARD_MS) / 1000 + 30));
 	fflush(stdout);
@@ -335,13 +365,14 @@ int main(void)
 			       run.count, run.violations);
 	}
 	printf("stress: causes: signal %u, request %u, exited %u, killed %u, "
-	       "start-failed %u, other %u; master SIGKILLed %u; scribbled %u; "
-	       "oracle gave up %u; slowest stop %.0fms after t0\n",
+	       "start-failed %u, other %u; master SIGKILLed %u (leaving %u "
+	       "processes beyond its reach); scribbled %u; oracle gave up %u; "
+	       "slowest stop %.0fms after t0\n",
 	       run.by_reason[SF_REASON_SIGNAL], run.by_reason[SF_REASON_REQUEST],
 	       run.by_reason[SF_REASON_EXITED], run.by_reason[SF_REASON_KILLED],
 	       run.by_reason[SF_REASON_START_FAILED],
 	       run.by_reason[SF_REASON_NONE] + run.by_reason[SF_REASON_PARENT_DIED],
-	       run.master_kills, run.relaxed, run.overflow,
+	       run.master_kills, run.beyond_reach, run.relaxed, run.overflow,
 	       (double)run.worst_stop_ns / 1e6);
 	printf("stress: %u scenarios, %d violations, seed %" PRIu64 "\n",
 	       run.done, run.violations, run.seed);

@@ -104,13 +104,17 @@ struct st_scenario {
 #define ST_LOG_LINES 24
 #define ST_LOG_LEN 120
 
+#define ST_MAX_INCARNATIONS 32
+
 struct st_task_rec {
 	int incarnations;      /* how many times it started */
 	uint64_t ident;        /* current incarnation: pid << 42 | starttime */
-	pid_t first_pid;
+	pid_t pid[ST_MAX_INCARNATIONS];       /* each incarnation's pid */
+	int64_t start_ns[ST_MAX_INCARNATIONS]; /* and when it began */
 	int64_t action_ns;     /* when its action fired (0: never) */
 	pid_t action_pid;
 	int bad_start;         /* exec: inherited dispositions or mask */
+	int32_t scribbled_word; /* what ST_SCRIB_WORD wrote */
 	int bomb_children;     /* how many the bomb forked */
 };
 
@@ -142,8 +146,19 @@ struct st_result {
 	int program_handler_calls; /* the master program's own handler ran */
 };
 
+/* STRESS_SABOTAGE: the master breaks a promise on purpose, so that a test
+ * can see the campaign catch it. */
+enum st_sabotage {
+	ST_SABOTAGE_NONE,
+	ST_SABOTAGE_STRAY,  /* leave a process behind */
+	ST_SABOTAGE_ZOMBIE, /* return with an unreaped child */
+	ST_SABOTAGE_LATE,   /* return grace + 2 s late */
+	ST_SABOTAGE_STATUS, /* report a wrong exit status */
+};
+
 struct st_shared {
 	struct st_scenario sc;
+	int sabotage;
 	int64_t t0_ns;
 	pid_t driver;
 	pid_t master;
@@ -187,7 +202,7 @@ const char *st_action_name(int action);
 
 /* ---------------------------------------------------------------- tasks.c */
 
-/* The function task body: arg is the task index as (void *)(intptr_t).
+/* The function task body: arg points to the task's index (an int).
  * It finds the record in st_shared_rec, set by the master. */
 extern struct st_shared *st_shared_rec;
 int st_fn_task(sf_task *task, void *arg);
@@ -298,7 +313,14 @@ struct st_observed {
 	const struct st_proc *strays; /* processes left, and when looked for */
 	int nstrays;
 	int64_t strays_ns;
+	int beyond_reach;     /* of those, left by a killed master, allowed */
 };
+
+/* After the master is SIGKILLed only its tasks hear of it (by
+ * PR_SET_PDEATHSIG): whether p is a task process that must then go, that
+ * is, one that does not ignore its stop signal.  Anything else (a stubborn
+ * task, what tasks forked) is beyond the reach of a dead master. */
+int st_must_follow_master(const struct st_shared *sh, const struct st_proc *p);
 
 /* Compare what happened with what the oracle allows; print a violation
  * with everything needed to replay it.  Returns 1 for a violation, else 0. */

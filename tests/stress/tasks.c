@@ -30,7 +30,8 @@ static void garbage(struct st_rng *r, void *buf, size_t len)
 		p[i] = (unsigned char)st_rng_next(r);
 }
 
-static void scribble(sf_flag *flag, int kind, struct st_rng *r)
+static void scribble(sf_flag *flag, int kind, struct st_rng *r,
+		     struct st_task_rec *rec)
 {
 	volatile struct sf_flag *page = flag;
 	uint64_t cause;
@@ -39,6 +40,7 @@ static void scribble(sf_flag *flag, int kind, struct st_rng *r)
 	switch (kind) {
 	case ST_SCRIB_WORD:
 		garbage(r, &word, sizeof(word));
+		ST_STORE(&rec->scribbled_word, word);
 		page->word = word;
 		break;
 	case ST_SCRIB_CAUSE:
@@ -120,7 +122,7 @@ static int act(sf_task *task, struct st_shared *sh, int idx)
 		sf_task_stop_all(task, p->action_code);
 		break;
 	case ST_ACT_SCRIBBLE:
-		scribble(sf_task_flag(task), p->scribble, &r);
+		scribble(sf_task_flag(task), p->scribble, &r, rec);
 		break;
 	case ST_ACT_BOMB:
 		ST_STORE(&rec->bomb_children, st_fork_bomb());
@@ -133,7 +135,7 @@ static int act(sf_task *task, struct st_shared *sh, int idx)
 
 int st_fn_task(sf_task *task, void *arg)
 {
-	int idx = (int)(intptr_t)arg;
+	int idx = *(const int *)arg;
 	struct st_shared *sh = st_shared_rec;
 	const struct st_task_plan *p = &sh->sc.task[idx];
 	int incarnation = st_task_begin(sh, idx);
