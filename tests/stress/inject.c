@@ -127,7 +127,10 @@ static int fire(struct timeline *tl, struct item *it)
 	int skip;
 
 	if (it->cont) {
-		st_signal_exact(it->pid, it->start, SIGCONT);
+		int64_t at = tu_now_ns();
+
+		if (st_signal_exact(it->pid, it->start, SIGCONT) == 0)
+			ST_STORE(&r->cont_ns, at);
 		return 1;
 	}
 	if (f->kind == ST_F_KILL_MASTER) {

@@ -148,8 +148,7 @@ static sf_group *build(struct st_shared *sh, const char *task_path)
 		if (id != i)
 			fail_setup(sh, 10 + i, id < 0 ? id : -EPROTO);
 		if ((err = sf_group_set_restart(g, id, (enum sf_restart)t->restart)) < 0 ||
-		    (t->kind != ST_FN &&
-		     (err = sf_group_set_stop_signal(g, id, t->stop_signal)) < 0))
+		    (err = sf_group_set_stop_signal(g, id, t->stop_signal)) < 0)
 			fail_setup(sh, 20 + i, err);
 	}
 	return g;

@@ -109,12 +109,35 @@ static void add_ev(struct sim *s, int64_t t, int kind, int task, pid_t pid,
 		s->ex->overflow = 1;
 }
 
+/* When a signal sent to pid at t is delivered: at once, or, if SIGSTOP
+ * holds the process then, at the SIGCONT that follows (-1: none did). */
+static int64_t delivered_at(const struct st_shared *sh, pid_t pid, int64_t t)
+{
+	int64_t last_stop = -1, last_cont = -1, next_cont = -1;
+
+	for (int i = 0; i < sh->sc.nfaults; i++) {
+		const struct st_fault_rec *r = &sh->fault[i];
+
+		if (sh->sc.fault[i].kind != ST_F_STOP_TASK || !r->fired ||
+		    r->pid != pid)
+			continue;
+		if (r->ns <= t && r->ns > last_stop)
+			last_stop = r->ns;
+		if (r->cont_ns && r->cont_ns <= t && r->cont_ns > last_cont)
+			last_cont = r->cont_ns;
+		if (r->cont_ns > t && (next_cont < 0 || r->cont_ns < next_cont))
+			next_cont = r->cont_ns;
+	}
+	return last_stop > last_cont ? next_cont : t;
+}
+
 /* SIGTERM from the driver to a task, as its plan makes it react. */
 static void term_task_event(struct sim *s, int64_t t, int task, pid_t pid)
 {
 	const struct st_task_plan *p = &s->sh->sc.task[task];
 
-	if (p->stubborn)
+	t = delivered_at(s->sh, pid, t);
+	if (p->stubborn || t < 0)
 		return;
 	if (p->kind == ST_FN)
 		add_ev(s, t, EV_TERM_FN, task, pid, 0, 0);

@@ -52,6 +52,8 @@ static void gen_task(struct st_rng *r, struct st_task_plan *t)
 	t->kind = st_rng_chance(r, 60) ? ST_FN : ST_EXEC;
 	t->restart = st_rng_range(r, SF_TEMPORARY, SF_PERMANENT);
 	t->stop_signal = st_rng_chance(r, 75) ? SIGTERM : PICK(r, exec_stop_signals);
+	if (t->kind == ST_FN && st_rng_chance(r, 20))
+		t->stop_signal = PICK(r, exec_stop_signals);
 	t->stubborn = st_rng_chance(r, 15);
 	t->exec_catch = t->kind == ST_EXEC && !t->stubborn && st_rng_chance(r, 40);
 	t->grandchildren = st_rng_chance(r, 20) ? st_rng_range(r, 1, 2) : 0;
@@ -99,7 +101,9 @@ static void gen_fault(struct st_rng *r, struct st_scenario *sc,
 	int roll = st_rng_range(r, 0, 99);
 
 	memset(f, 0, sizeof(*f));
-	f->at_ms = st_rng_range(r, 0, ST_SPAN_MS);
+	/* Some right at the start, while the master forks its tasks. */
+	f->at_ms = st_rng_chance(r, 15) ? st_rng_range(r, 0, 3) :
+					  st_rng_range(r, 0, ST_SPAN_MS);
 	f->target = st_rng_range(r, 0, sc->ntasks - 1);
 	f->signo = SIGTERM;
 	if (roll < 25) {
@@ -140,6 +144,27 @@ static void gen_nproc(struct st_rng *r, struct st_scenario *sc)
 	sc->task[k].action = ST_ACT_BOMB;
 	sc->task[k].action_ms = st_rng_range(r, 5, ST_SPAN_MS);
 	sc->task[k].stubborn = 0;
+}
+
+/* A task that keeps erasing the page gets a signal to the master while it
+ * does: the master must not lose that stop. */
+static void signal_during_zero_loop(struct st_rng *r, struct st_scenario *sc)
+{
+	for (int i = 0; i < sc->ntasks && sc->nfaults < ST_MAX_FAULTS - 1; i++) {
+		const struct st_task_plan *t = &sc->task[i];
+		struct st_fault_plan *f;
+
+		if (t->action != ST_ACT_SCRIBBLE || t->scribble != ST_SCRIB_ZERO_LOOP)
+			continue;
+		f = &sc->fault[sc->nfaults++];
+		memset(f, 0, sizeof(*f));
+		f->kind = st_rng_chance(r, 50) ? ST_F_STORM_MASTER : ST_F_SIGNAL_MASTER;
+		f->signo = f->kind == ST_F_STORM_MASTER ? SIGTERM : PICK(r, master_signals);
+		f->count = st_rng_range(r, 1, 500);
+		f->at_ms = t->action_ms + st_rng_range(r, 5, 150);
+		/* A stop it erased must show as a late one. */
+		sc->late_end = 1;
+	}
 }
 
 static int last_moment(const struct st_scenario *sc)
@@ -205,12 +230,14 @@ void st_scenario_generate(struct st_scenario *sc, uint64_t seed,
 		gen_fault(&r, sc, &sc->fault[i]);
 	if (opt->nproc_ok && st_rng_chance(&r, 8))
 		gen_nproc(&r, sc);
+	signal_during_zero_loop(&r, sc);
 	no_lasting_stop_with_master_kill(sc);
 	term = &sc->fault[sc->nfaults++];
 	memset(term, 0, sizeof(*term));
 	term->kind = ST_F_TERMINATOR;
 	term->signo = SIGTERM;
-	term->at_ms = last_moment(sc) + (st_rng_chance(&r, 25) ?
+	sc->late_end |= st_rng_chance(&r, 25);
+	term->at_ms = last_moment(sc) + (sc->late_end ?
 					 ST_TERMINATOR_LATE_MS + sc->grace_ms :
 					 ST_TERMINATOR_GAP_MS);
 }
@@ -262,7 +289,7 @@ static void describe_task(int i, const struct st_task_plan *t,
 {
 	printf("%stask t%d: %s restart=%s", prefix, i, kind_name(t->kind),
 	       restart_name(t->restart));
-	if (t->kind == ST_EXEC)
+	if (t->kind == ST_EXEC || t->stop_signal != SIGTERM)
 		printf(" stop-signal=%s%s", strsignal(t->stop_signal),
 		       t->exec_catch ? " (caught, exit 0)" : "");
 	if (t->stubborn)

@@ -6,6 +6,7 @@
  *                        same S every scenario is the same plan again
  *   STRESS_ONLY=I        run only scenario I of that seed (a replay)
  *   STRESS_VERBOSE=1     one line per scenario
+ *   STRESS_PLAN=1        print each scenario's plan instead of running it
  *   STRESS_TASK=PATH     the exec task program (default: stress-task beside
  *                        this program, or beside its libtool wrapper)
  *   STRESS_SABOTAGE=WHAT the master breaks a promise on purpose (stray,
@@ -50,6 +51,7 @@ struct run {
 	uint64_t seed;
 	unsigned first, count;
 	int verbose;
+	int plan_only;
 	int sabotage;
 	char task_path[4096];
 	struct st_options opt;
@@ -177,6 +179,7 @@ static void setup(struct run *run)
 		run->count = 1;
 	}
 	run->verbose = env_u64("STRESS_VERBOSE", 0) != 0;
+	run->plan_only = env_u64("STRESS_PLAN", 0) != 0;
 	run->sabotage = sabotage_from_env();
 	default_task_path(dflt, sizeof(dflt));
 	if (!task || !*task)
@@ -358,6 +361,15 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	arm_safety();
 	setup(&run);
+	if (run.plan_only) {
+		for (unsigned i = 0; i < run.count; i++) {
+			st_scenario_generate(&run.sh->sc, run.seed, run.first + i,
+					     &run.opt);
+			printf("stress: scenario %u:\n", run.first + i);
+			st_scenario_describe(&run.sh->sc, "  ");
+		}
+		return 0;
+	}
 	for (unsigned i = 0; i < run.count; i++) {
 		scenario(&run, run.first + i);
 		if (!run.verbose && run.count >= 100 && (i + 1) % 100 == 0)

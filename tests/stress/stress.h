@@ -47,13 +47,13 @@ enum st_scribble {
 	ST_SCRIB_WORD,      /* garbage in the futex word, cause untouched */
 	ST_SCRIB_CAUSE,     /* garbage in the cause */
 	ST_SCRIB_PAGE,      /* garbage over the whole page */
-	ST_SCRIB_ZERO_LOOP, /* zero the whole struct again and again, 200 ms */
+	ST_SCRIB_ZERO_LOOP, /* zero the whole struct, busily, for 200 ms */
 };
 
 struct st_task_plan {
 	int kind;          /* enum st_task_kind */
 	int restart;       /* enum sf_restart */
-	int stop_signal;   /* exec tasks */
+	int stop_signal;   /* sf_group_set_stop_signal() */
 	int stubborn;      /* ignores its stop (SIGTERM and the flag) */
 	int exec_catch;    /* exec: catches its stop signal, exits 0 */
 	int grandchildren; /* plain grandchildren, 0..2, pause() forever */
@@ -93,6 +93,7 @@ struct st_scenario {
 	int period_ms;
 	int nproc_limit;   /* 0, or the master runs under RLIMIT_NPROC */
 	int pre_ignore;    /* master ignores the stop signals before run */
+	int late_end;      /* the terminator comes after grace + 1 s */
 	int ntasks;
 	struct st_task_plan task[ST_MAX_TASKS];
 	int nfaults;
@@ -123,6 +124,7 @@ struct st_fault_rec {
 	int64_t ns;     /* when (the first signal of a burst) */
 	pid_t pid;      /* the process it hit */
 	int sent;       /* signals sent */
+	int64_t cont_ns; /* ST_F_STOP_TASK: when SIGCONT followed (0: never) */
 	int skipped;    /* why not: ST_SKIP_* */
 };
 
