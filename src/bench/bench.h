@@ -107,6 +107,9 @@ void ctl_count(uint32_t *word, uint32_t target);
 int ctl_wait_count(uint32_t *word, uint32_t target, int timeout_ms);
 
 int64_t now_ns(void);
+/* CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), ns.
+ * Async-signal-safe. */
+int64_t cpu_ns(void);
 void sleep_us(long us);
 
 /* Time bounds that scale under valgrind or sanitizers (SF_SLOW, VALGRIND). */
@@ -140,11 +143,13 @@ void sort_i64(int64_t *v, size_t n);
 
 /* ---------------------------------------------------------------- output.c */
 
-/* One mechanism's summary, as the JSON schema names it. */
+/* One mechanism's summary, as the JSON schema names it, plus the
+ * setter's wall time (table only). */
 struct wake_row {
 	const char *mechanism;
 	double p50_us, p90_us, p99_us, max_us, last_p50_us;
-	int64_t set_ns_p50;
+	int64_t set_ns_p50;       /* the setter's CPU time in the set */
+	int64_t set_wall_ns_p50;  /* the same, wall clock */
 };
 
 struct group_row {
@@ -159,12 +164,13 @@ void out_group_table(FILE *f, const struct group_row *rows, int n);
 void out_group_json(FILE *f, int tasks, int rounds,
 		    const struct group_row *rows, int n);
 
-/* Raw samples of one mechanism: lat[round * waiters + waiter], ns. */
+/* Raw samples of one mechanism, in ns. */
 struct wake_samples {
 	const char *mechanism;
 	int rounds, waiters;
-	const int64_t *lat;
-	const int64_t *set_ns;  /* [round] */
+	int64_t *lat;       /* [round * waiters + waiter] */
+	int64_t *set_cpu;   /* [round]: the setter's CPU time in the set */
+	int64_t *set_wall;  /* [round]: the same, wall clock */
 };
 /* Write every sample as CSV; 0 or -errno. */
 int out_wake_csv(const char *path, const struct wake_samples *s, int n);

@@ -25,15 +25,16 @@ void out_wake_table(FILE *f, const struct wake_row *rows, int n)
 {
 	const struct wake_row *floor = find_row(rows, n, "futex");
 
-	fprintf(f, "%-9s %9s %9s %9s %9s %12s %11s %10s\n", "mechanism",
+	fprintf(f, "%-9s %8s %8s %8s %8s %12s %11s %13s %10s\n", "mechanism",
 		"p50 us", "p90 us", "p99 us", "max us", "last p50 us",
-		"set ns p50", "p50/futex");
+		"set ns p50", "set wall p50", "p50/futex");
 	for (int i = 0; i < n; i++) {
 		const struct wake_row *r = &rows[i];
 
-		fprintf(f, "%-9s %9.1f %9.1f %9.1f %9.1f %12.1f %11lld",
+		fprintf(f, "%-9s %8.1f %8.1f %8.1f %8.1f %12.1f %11lld %13lld",
 			r->mechanism, r->p50_us, r->p90_us, r->p99_us,
-			r->max_us, r->last_p50_us, (long long)r->set_ns_p50);
+			r->max_us, r->last_p50_us, (long long)r->set_ns_p50,
+			(long long)r->set_wall_ns_p50);
 		if (floor && floor->p50_us > 0)
 			fprintf(f, " %9.2fx\n", r->p50_us / floor->p50_us);
 		else
@@ -66,15 +67,18 @@ int out_wake_csv(const char *path, const struct wake_samples *s, int n)
 
 	if (!f)
 		return -errno;
-	fputs("mechanism,round,waiter,latency_ns,set_ns\n", f);
-	for (int j = 0; j < n; j++)
+	fputs("mechanism,round,waiter,latency_ns,set_ns,set_wall_ns\n", f);
+	for (int j = 0; j < n; j++) {
+		const int64_t *lat = s[j].lat;
+
 		for (int r = 0; r < s[j].rounds; r++)
 			for (int i = 0; i < s[j].waiters; i++)
-				fprintf(f, "%s,%d,%d,%lld,%lld\n",
-					s[j].mechanism, r, i,
-					(long long)s[j].lat[(size_t)r *
-						(size_t)s[j].waiters + (size_t)i],
-					(long long)s[j].set_ns[r]);
+				fprintf(f, "%s,%d,%d,%lld,%lld,%lld\n",
+					s[j].mechanism, r + 1, i + 1,
+					(long long)*lat++,
+					(long long)s[j].set_cpu[r],
+					(long long)s[j].set_wall[r]);
+	}
 	if (ferror(f))
 		err = -EIO;
 	if (fclose(f) != 0 && err == 0)

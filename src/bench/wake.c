@@ -57,8 +57,7 @@ struct wake_run {
 	struct mech_env env;
 	struct wake_ctl *ctl;
 	struct sleepwatch *watch;
-	int64_t *lat[32];     /* [round * waiters + waiter], per selected */
-	int64_t *set_ns[32];  /* [round] */
+	struct wake_samples smp[32]; /* per selected mechanism */
 };
 
 /* ---------------------------------------------------------------- waiters */
@@ -109,10 +108,10 @@ static int fork_waiters(struct wake_run *w)
 static const struct mech *sig_mech;
 static void *sig_state;
 static int sig_round;
-static volatile int64_t sig_set_done;
+static volatile int64_t sig_done_wall, sig_done_cpu;
 
 /* The set of --setter signal: the mechanism's own set, as a user's stop
- * handler would make it, then a timestamp (clock_gettime is
+ * handler would make it, then the clocks (clock_gettime is
  * async-signal-safe). */
 static void setter_handler(int signo)
 {
@@ -120,7 +119,8 @@ static void setter_handler(int signo)
 
 	(void)signo;
 	sig_mech->set(sig_state, sig_round);
-	sig_set_done = now_ns();
+	sig_done_cpu = cpu_ns();
+	sig_done_wall = now_ns();
 	errno = saved_errno;
 }
 
@@ -132,25 +132,58 @@ static int install_setter_handler(void)
 	return sigaction(SETTER_SIGNAL_SIGNO, &sa, NULL) < 0 ? -errno : 0;
 }
 
-/* Time one set; returns t0 and stores the setter's cost in *cost. */
-static int64_t timed_set(struct wake_run *w, int mi, int round, int64_t *cost)
+/* What reading the clocks around a set costs by itself (the median of an
+ * empty measurement); it is taken off every sample. */
+static int64_t clock_cpu_ns, clock_wall_ns;
+
+static void calibrate_clocks(void)
+{
+	enum { N = 101 };
+	int64_t cpu[N], wall[N];
+
+	for (int i = 0; i < N; i++) {
+		int64_t c0 = cpu_ns(), t0 = now_ns(), t1 = now_ns();
+
+		cpu[i] = cpu_ns() - c0;
+		wall[i] = t1 - t0;
+	}
+	clock_cpu_ns = percentile(cpu, N, 50);
+	clock_wall_ns = percentile(wall, N, 50);
+}
+
+static int64_t less_clock(int64_t v, int64_t clock)
+{
+	return v > clock ? v - clock : 0;
+}
+
+/* Time one set: returns t0, the moment the set began, and stores the
+ * setter's cost.  Its CPU time is its own cost; the wall time also holds
+ * whatever ran while it was preempted (often the waiters it just woke).
+ * Both leave out what reading the clocks costs by itself. */
+static int64_t timed_set(struct wake_run *w, int mi, int round,
+			 int64_t *cpu, int64_t *wall)
 {
 	const struct mech *m = w->mechs[mi];
-	int64_t t0, t1;
+	int64_t t0, t1, c0, c1;
 
 	if (w->opts->setter == SETTER_SIGNAL) {
 		sig_mech = m;
 		sig_state = w->states[mi];
 		sig_round = round;
+		c0 = cpu_ns();
 		t0 = now_ns();
 		kill(getpid(), SETTER_SIGNAL_SIGNO);
-		t1 = sig_set_done;
+		t1 = sig_done_wall;
+		c1 = sig_done_cpu;
 	} else {
+		c0 = cpu_ns();
 		t0 = now_ns();
 		m->set(w->states[mi], round);
 		t1 = now_ns();
+		c1 = cpu_ns();
 	}
-	*cost = t1 - t0;
+	*cpu = less_clock(c1 - c0, clock_cpu_ns);
+	*wall = less_clock(t1 - t0, clock_wall_ns);
 	return t0;
 }
 
@@ -171,7 +204,8 @@ static int step(struct wake_run *w, int si, int round)
 {
 	struct wake_ctl *c = w->ctl;
 	int mi = w->sel[si], n = w->opts->waiters, err;
-	int64_t t0, *lat = w->lat[si] + (size_t)round * (size_t)n;
+	struct wake_samples *smp = &w->smp[si];
+	int64_t t0, *lat = smp->lat + (size_t)round * (size_t)n;
 	pid_t who = 0;
 
 	w->mechs[mi]->arm(w->states[mi], round);
@@ -186,7 +220,8 @@ static int step(struct wake_run *w, int si, int round)
 	err = sleepwatch_all_asleep(w->watch, bound_ms(10000), &who);
 	if (err < 0)
 		return fail(w, si, round, "a waiter never fell asleep", who);
-	t0 = timed_set(w, mi, round, &w->set_ns[si][round]);
+	t0 = timed_set(w, mi, round, &smp->set_cpu[round],
+		       &smp->set_wall[round]);
 	if (ctl_wait_count(&c->done, (uint32_t)n, bound_ms(10000)) < 0)
 		return fail(w, si, round,
 			    "not every waiter woke within 10 s: a lost wakeup",
@@ -246,9 +281,16 @@ static int prepare(struct wake_run *w)
 				m->name, strerror(-err));
 			return err;
 		}
-		w->lat[j] = malloc(nlat * sizeof(int64_t));
-		w->set_ns[j] = malloc((size_t)w->opts->rounds * sizeof(int64_t));
-		if (!w->lat[j] || !w->set_ns[j])
+		w->smp[j].mechanism = m->name;
+		w->smp[j].rounds = w->opts->rounds;
+		w->smp[j].waiters = w->opts->waiters;
+		w->smp[j].lat = calloc(nlat, sizeof(int64_t));
+		w->smp[j].set_cpu = calloc((size_t)w->opts->rounds,
+					   sizeof(int64_t));
+		w->smp[j].set_wall = calloc((size_t)w->opts->rounds,
+					    sizeof(int64_t));
+		if (!w->smp[j].lat || !w->smp[j].set_cpu ||
+		    !w->smp[j].set_wall)
 			return -ENOMEM;
 	}
 	return w->opts->setter == SETTER_SIGNAL ? install_setter_handler() : 0;
@@ -261,8 +303,9 @@ static void teardown(struct wake_run *w)
 
 		if (w->states[mi])
 			w->mechs[mi]->teardown(w->states[mi]);
-		free(w->lat[j]);
-		free(w->set_ns[j]);
+		free(w->smp[j].lat);
+		free(w->smp[j].set_cpu);
+		free(w->smp[j].set_wall);
 	}
 	sleepwatch_close(w->watch);
 	shared_free(w->ctl, sizeof(*w->ctl));
@@ -270,35 +313,56 @@ static void teardown(struct wake_run *w)
 
 /* ---------------------------------------------------------------- results */
 
-static void summarize(const struct wake_run *w, int j, struct wake_row *row)
+/* The p50 of a copy of v[0..n). */
+static int64_t median_of(const int64_t *v, size_t n)
 {
-	int n = w->opts->waiters, rounds = w->opts->rounds;
-	size_t nlat = (size_t)rounds * (size_t)n;
-	int64_t *all = malloc(nlat * sizeof(int64_t));
-	int64_t *last = malloc((size_t)rounds * sizeof(int64_t));
-	int64_t *set = malloc((size_t)rounds * sizeof(int64_t));
+	int64_t *copy = malloc(n * sizeof(int64_t)), p;
 
-	row->mechanism = w->mechs[w->sel[j]]->name;
-	if (!all || !last || !set) {
-		free(all), free(last), free(set);
-		return;
+	if (!copy)
+		return -1;
+	memcpy(copy, v, n * sizeof(int64_t));
+	p = percentile(copy, n, 50);
+	free(copy);
+	return p;
+}
+
+/* The latest waiter of every round. */
+static int64_t *last_waiters(const struct wake_samples *smp)
+{
+	int64_t *last = malloc((size_t)smp->rounds * sizeof(int64_t));
+	const int64_t *lat = smp->lat;
+
+	for (int r = 0; last && r < smp->rounds; r++) {
+		last[r] = lat[0];
+		for (int i = 1; i < smp->waiters; i++)
+			if (lat[i] > last[r])
+				last[r] = lat[i];
+		lat += smp->waiters;
 	}
-	memcpy(all, w->lat[j], nlat * sizeof(int64_t));
-	memcpy(set, w->set_ns[j], (size_t)rounds * sizeof(int64_t));
-	for (int r = 0; r < rounds; r++) {
-		last[r] = all[(size_t)r * (size_t)n];
-		for (int i = 1; i < n; i++)
-			if (all[(size_t)r * (size_t)n + (size_t)i] > last[r])
-				last[r] = all[(size_t)r * (size_t)n + (size_t)i];
+	return last;
+}
+
+static void summarize(const struct wake_samples *smp, struct wake_row *row)
+{
+	size_t nlat = (size_t)smp->rounds * (size_t)smp->waiters;
+	int64_t *all = malloc(nlat * sizeof(int64_t));
+	int64_t *last = last_waiters(smp);
+
+	row->mechanism = smp->mechanism;
+	if (all && last) {
+		memcpy(all, smp->lat, nlat * sizeof(int64_t));
+		sort_i64(all, nlat);
+		row->p50_us = (double)percentile_sorted(all, nlat, 50) / 1e3;
+		row->p90_us = (double)percentile_sorted(all, nlat, 90) / 1e3;
+		row->p99_us = (double)percentile_sorted(all, nlat, 99) / 1e3;
+		row->max_us = (double)all[nlat - 1] / 1e3;
+		row->last_p50_us =
+			(double)percentile(last, (size_t)smp->rounds, 50) / 1e3;
 	}
-	sort_i64(all, nlat);
-	row->p50_us = (double)percentile_sorted(all, nlat, 50) / 1e3;
-	row->p90_us = (double)percentile_sorted(all, nlat, 90) / 1e3;
-	row->p99_us = (double)percentile_sorted(all, nlat, 99) / 1e3;
-	row->max_us = (double)all[nlat - 1] / 1e3;
-	row->last_p50_us = (double)percentile(last, (size_t)rounds, 50) / 1e3;
-	row->set_ns_p50 = percentile(set, (size_t)rounds, 50);
-	free(all), free(last), free(set);
+	row->set_ns_p50 = median_of(smp->set_cpu, (size_t)smp->rounds);
+	row->set_wall_ns_p50 = median_of(smp->set_wall, (size_t)smp->rounds);
+	free(all);
+	free(last);
 }
 
 static void header(FILE *f, const struct wake_run *w)
@@ -311,6 +375,9 @@ static void header(FILE *f, const struct wake_run *w)
 		w->opts->setter == SETTER_SIGNAL ?
 		"signal (set inside a SIGUSR2 handler, timed from kill())" :
 		"direct");
+	fprintf(f, "set cost: the setter's CPU time in the set (wall time "
+		"beside it), less %lld ns CPU / %lld ns wall for reading the "
+		"clocks\n", (long long)clock_cpu_ns, (long long)clock_wall_ns);
 	if (w->opts->setter == SETTER_SIGNAL &&
 	    (w->opts->mechanisms & (1u << mech_index("condvar"))))
 		fprintf(f, "condvar skipped: pthread_cond_broadcast() is not "
@@ -319,19 +386,11 @@ static void header(FILE *f, const struct wake_run *w)
 
 static int write_raw(const struct wake_run *w)
 {
-	struct wake_samples s[32];
 	const char *names[32];
 	char *derived = NULL;
 	const char *csv = w->opts->csv;
 	int err;
 
-	for (int j = 0; j < w->nsel; j++) {
-		s[j].mechanism = w->mechs[w->sel[j]]->name;
-		s[j].rounds = w->opts->rounds;
-		s[j].waiters = w->opts->waiters;
-		s[j].lat = w->lat[j];
-		s[j].set_ns = w->set_ns[j];
-	}
 	if (!csv && w->opts->plot) {
 		/* the plot's data lives beside it: FILE.svg -> FILE.csv */
 		const char *dot = strrchr(w->opts->plot, '.');
@@ -346,8 +405,8 @@ static int write_raw(const struct wake_run *w)
 		csv = derived;
 	}
 	for (int j = 0; j < w->nsel; j++)
-		names[j] = s[j].mechanism;
-	err = out_wake_csv(csv, s, w->nsel);
+		names[j] = w->smp[j].mechanism;
+	err = out_wake_csv(csv, w->smp, w->nsel);
 	if (err < 0)
 		fprintf(stderr, "stopflag-bench: %s: %s\n", csv, strerror(-err));
 	else if (w->opts->plot) {
@@ -372,7 +431,7 @@ static int report(const struct wake_run *w)
 
 	memset(rows, 0, sizeof(rows));
 	for (int j = 0; j < w->nsel; j++)
-		summarize(w, j, &rows[j]);
+		summarize(&w->smp[j], &rows[j]);
 	/* With --json, stdout holds the JSON object alone; people still get
 	 * the table on stderr. */
 	out_wake_table(human, rows, w->nsel);
@@ -402,6 +461,7 @@ int wake_run(const struct wake_opts *opts)
 			err = -errno;
 	}
 	if (err == 0) {
+		calibrate_clocks();
 		header(opts->json ? stderr : stdout, &w);
 		err = run_rounds(&w);
 	}
