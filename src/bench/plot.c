@@ -1,12 +1,14 @@
 /*
  * plot.c - the latency CDF of every mechanism, drawn by gnuplot from the
  * raw-sample CSV.  gnuplot is optional: when it cannot be run we say so
- * and the caller still has the CSV.
+ * and the caller still has the CSV.  $GNUPLOT, if set, names the program
+ * to run instead of "gnuplot" from PATH.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -70,25 +72,29 @@ static void write_script(FILE *f, const char *csv, const char *out,
 int plot_cdf(const char *csv, const char *out, const char *title,
 	     const char *const *names, int n)
 {
-	static char gnuplot[] = "gnuplot";
-	char *const argv[] = { gnuplot, NULL };
+	const char *gnuplot = getenv("GNUPLOT");
+	char *argv[2] = { NULL, NULL };
 	posix_spawn_file_actions_t fa;
 	int fds[2], status, err;
 	pid_t pid;
 	FILE *f;
 
+	if (!gnuplot || !*gnuplot)
+		gnuplot = "gnuplot";
+	argv[0] = (char *)gnuplot;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
-	err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+	err = posix_spawnp(&pid, gnuplot, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[0]);
 	if (err != 0) {
 		close(fds[1]);
-		fprintf(stderr, "stopflag-bench: cannot run gnuplot: %s%s\n",
-			strerror(err), err == ENOENT ?
-			" (it is optional; install gnuplot to draw --plot)" : "");
+		fprintf(stderr, "stopflag-bench: cannot run %s: %s%s\n",
+			gnuplot, strerror(err), err == ENOENT ?
+			" (gnuplot is optional: install it to draw --plot)" :
+			"");
 		return -err;
 	}
 	f = fdopen(fds[1], "w");
