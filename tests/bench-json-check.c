@@ -24,25 +24,35 @@ enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 
 struct jval {
 	enum jtype type;
+	const char *key;     /* as a member of an object */
 	double num;
 	bool is_int;
 	char *str;
 	int n;               /* array items or object members */
-	char **keys;         /* objects */
-	struct jval **items;
+	struct jval *items;
 };
+
+/* Everything lives in one arena that is never freed: the input is small
+ * and the program short. */
+static char arena[1 << 20];
+static size_t arena_used;
+static char input[1 << 18];
 
 static const char *src;
 static const char *fail_msg;
 
-static void *xcalloc(size_t n, size_t size)
+static void *alloc(size_t size)
 {
-	void *p = calloc(n ? n : 1, size);
+	void *p;
 
-	if (!p) {
-		fputs("bench-json-check: out of memory\n", stderr);
+	size = (size + 15) & ~(size_t)15;
+	if (size > sizeof(arena) - arena_used) {
+		fputs("bench-json-check: input too large\n", stderr);
 		exit(2);
 	}
+	p = arena + arena_used;
+	arena_used += size;
+	memset(p, 0, size);
 	return p;
 }
 
@@ -52,7 +62,7 @@ static void skip_ws(void)
 		src++;
 }
 
-static struct jval *parse_value(int depth);
+static bool parse_value(struct jval *v, int depth);
 
 static char *parse_string(void)
 {
@@ -73,91 +83,110 @@ static char *parse_string(void)
 	if (*src != '"')
 		return NULL;
 	len = (size_t)(src - start);
-	out = xcalloc(len + 1, 1);
+	out = alloc(len + 1);
 	memcpy(out, start, len); /* escapes are kept as written */
 	src++;
 	return out;
 }
 
-static struct jval *parse_number(struct jval *v)
+static bool skip_digits(void)
+{
+	if (!isdigit((unsigned char)*src))
+		return false;
+	while (isdigit((unsigned char)*src))
+		src++;
+	return true;
+}
+
+static bool parse_number(struct jval *v)
 {
 	const char *start = src;
 	char *end;
 
 	if (*src == '-')
 		src++;
-	if (!isdigit((unsigned char)*src))
-		return NULL;
 	if (*src == '0' && isdigit((unsigned char)src[1]))
-		return NULL; /* no leading zeros in JSON */
-	while (isdigit((unsigned char)*src))
-		src++;
+		return false; /* no leading zeros in JSON */
+	if (!skip_digits())
+		return false;
 	v->is_int = true;
 	if (*src == '.') {
 		v->is_int = false;
 		src++;
-		if (!isdigit((unsigned char)*src))
-			return NULL;
-		while (isdigit((unsigned char)*src))
-			src++;
+		if (!skip_digits())
+			return false;
 	}
 	if (*src == 'e' || *src == 'E') {
 		v->is_int = false;
 		src++;
 		if (*src == '+' || *src == '-')
 			src++;
-		if (!isdigit((unsigned char)*src))
-			return NULL;
-		while (isdigit((unsigned char)*src))
-			src++;
+		if (!skip_digits())
+			return false;
 	}
 	v->type = J_NUM;
 	v->num = strtod(start, &end);
-	return end == src ? v : NULL;
+	return end == src;
 }
 
-static struct jval *parse_container(struct jval *v, char close, int depth)
+/* Append one item to a container (the arena only grows: copy). */
+static struct jval *grow(struct jval *v)
+{
+	struct jval *items = alloc((size_t)(v->n + 1) * sizeof(struct jval));
+
+	if (v->n)
+		memcpy(items, v->items, (size_t)v->n * sizeof(struct jval));
+	v->items = items;
+	return &items[v->n++];
+}
+
+/* Arrays and objects nest, so parsing recurses; depth is bounded. */
+static bool parse_container(struct jval *v, char close, int depth) /* NOLINT(misc-no-recursion) */
 {
 	src++;
 	skip_ws();
 	if (*src == close) {
 		src++;
-		return v;
+		return true;
 	}
 	for (;;) {
-		v->items = realloc(v->items, (size_t)(v->n + 1) * sizeof(*v->items));
-		v->keys = realloc(v->keys, (size_t)(v->n + 1) * sizeof(*v->keys));
-		if (!v->items || !v->keys)
-			return NULL;
-		v->keys[v->n] = NULL;
+		struct jval *item = grow(v);
+
 		skip_ws();
 		if (close == '}') {
-			v->keys[v->n] = parse_string();
+			item->key = parse_string();
 			skip_ws();
-			if (!v->keys[v->n] || *src++ != ':')
-				return NULL;
+			if (!item->key || *src++ != ':')
+				return false;
 		}
-		v->items[v->n] = parse_value(depth + 1);
-		if (!v->items[v->n])
-			return NULL;
-		v->n++;
+		if (!parse_value(item, depth + 1))
+			return false;
 		skip_ws();
 		if (*src == ',') {
 			src++;
 			continue;
 		}
-		if (*src++ != close)
-			return NULL;
-		return v;
+		return *src++ == close;
 	}
 }
 
-static struct jval *parse_value(int depth)
+static bool parse_word(struct jval *v)
 {
-	struct jval *v = xcalloc(1, sizeof(*v));
+	static const char *const words[] = { "true", "false", "null" };
 
+	for (int i = 0; i < 3; i++)
+		if (strncmp(src, words[i], strlen(words[i])) == 0) {
+			src += strlen(words[i]);
+			v->type = i < 2 ? J_BOOL : J_NULL;
+			return true;
+		}
+	return false;
+}
+
+static bool parse_value(struct jval *v, int depth) /* NOLINT(misc-no-recursion) */
+{
 	if (depth > 32)
-		return NULL;
+		return false;
 	skip_ws();
 	switch (*src) {
 	case '{':
@@ -169,20 +198,11 @@ static struct jval *parse_value(int depth)
 	case '"':
 		v->type = J_STR;
 		v->str = parse_string();
-		return v->str ? v : NULL;
+		return v->str != NULL;
 	case 't':
 	case 'f':
-	case 'n': {
-		static const char *const words[] = { "true", "false", "null" };
-
-		for (int i = 0; i < 3; i++)
-			if (strncmp(src, words[i], strlen(words[i])) == 0) {
-				src += strlen(words[i]);
-				v->type = i < 2 ? J_BOOL : J_NULL;
-				return v;
-			}
-		return NULL;
-	}
+	case 'n':
+		return parse_word(v);
 	default:
 		return parse_number(v);
 	}
@@ -197,11 +217,11 @@ static bool fail(const char *msg)
 	return false;
 }
 
-static struct jval *member(const struct jval *obj, const char *key)
+static const struct jval *member(const struct jval *obj, const char *key)
 {
 	for (int i = 0; i < obj->n; i++)
-		if (strcmp(obj->keys[i], key) == 0)
-			return obj->items[i];
+		if (strcmp(obj->items[i].key, key) == 0)
+			return &obj->items[i];
 	return NULL;
 }
 
@@ -216,7 +236,7 @@ static bool exact_keys(const struct jval *obj, const char *const *keys)
 		int seen = 0;
 
 		for (int i = 0; i < obj->n; i++)
-			seen += strcmp(obj->keys[i], keys[n]) == 0;
+			seen += strcmp(obj->items[i].key, keys[n]) == 0;
 		if (seen != 1) {
 			fprintf(stderr, "key \"%s\" appears %d times\n",
 				keys[n], seen);
@@ -263,14 +283,14 @@ static bool results(const struct jval *arr, const char *namekey,
 		    char **want, int nwant, const char *const *keys,
 		    const char *const *fields)
 {
-	int *seen = xcalloc((size_t)nwant, sizeof(int));
+	int seen[16] = { 0 };
 
 	if (!arr || arr->type != J_ARR)
 		return fail("\"results\" is not an array");
 	if (arr->n != nwant)
 		return fail("\"results\" does not hold the expected number of entries");
 	for (int i = 0; i < arr->n; i++) {
-		const struct jval *r = arr->items[i], *name;
+		const struct jval *r = &arr->items[i], *name;
 		int k;
 
 		if (!exact_keys(r, keys) || !ordered(r, fields))
@@ -289,7 +309,6 @@ static bool results(const struct jval *arr, const char *namekey,
 		if (seen[k]++)
 			return fail("a name appears twice in \"results\"");
 	}
-	free(seen);
 	return true;
 }
 
@@ -325,14 +344,14 @@ static bool check_wake(const struct jval *root, long n, long r, char *list)
 	if (!results(res, "mechanism", want, nwant, keys, pct))
 		return false;
 	for (int i = 0; i < res->n; i++) {
-		const struct jval *set = member(res->items[i], "set_ns_p50");
-		const struct jval *last = member(res->items[i], "last_p50_us");
+		const struct jval *set = member(&res->items[i], "set_ns_p50");
+		const struct jval *last = member(&res->items[i], "last_p50_us");
 
 		if (!non_negative(set) || !set->is_int)
 			return fail("\"set_ns_p50\" is not an integer >= 0");
 		if (!non_negative(last))
 			return fail("\"last_p50_us\" is not a number >= 0");
-		if (last->num < member(res->items[i], "p50_us")->num)
+		if (last->num < member(&res->items[i], "p50_us")->num)
 			return fail("the last waiter's p50 is below the p50");
 	}
 	return true;
@@ -359,57 +378,50 @@ static bool check_group(const struct jval *root, long n, long r)
 		       keys, pct);
 }
 
-static char *slurp(FILE *f)
+/* A count given on the command line, or -1. */
+static long count_arg(const char *s)
 {
-	size_t len = 0, cap = 4096;
-	char *buf = xcalloc(cap, 1);
-	size_t got;
+	char *end;
+	long v = strtol(s, &end, 10);
 
-	while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += got;
-		if (cap - len < 2) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			if (!buf)
-				return NULL;
-		}
-	}
-	buf[len] = '\0';
-	return buf;
+	return end != s && *end == '\0' && v > 0 ? v : -1;
 }
 
 int main(int argc, char *argv[])
 {
-	const struct jval *root, *mode;
-	char *text;
+	struct jval root = { J_NULL, NULL, 0, false, NULL, 0, NULL };
+	const struct jval *mode;
+	size_t len;
+	long n, r;
 	bool ok;
 
-	if (argc < 4 || (strcmp(argv[1], "wake") && strcmp(argv[1], "group"))) {
+	if (argc < 4 || (strcmp(argv[1], "wake") != 0 &&
+			 strcmp(argv[1], "group") != 0) ||
+	    (n = count_arg(argv[2])) < 0 || (r = count_arg(argv[3])) < 0) {
 		fputs("usage: bench-json-check wake|group N R [LIST] < json\n",
 		      stderr);
 		return 2;
 	}
-	text = slurp(stdin);
-	src = text;
-	root = text ? parse_value(0) : NULL;
-	if (root)
-		skip_ws();
-	if (!root || *src) {
+	len = fread(input, 1, sizeof(input) - 1, stdin);
+	input[len] = '\0';
+	src = input;
+	ok = parse_value(&root, 0);
+	skip_ws();
+	if (!ok || *src) {
 		fprintf(stderr, "bench-json-check: not one JSON value (at "
-			"offset %ld)\n", text ? (long)(src - text) : 0L);
+			"offset %ld)\n", (long)(src - input));
 		return 1;
 	}
-	mode = root->type == J_OBJ ? member(root, "mode") : NULL;
+	mode = root.type == J_OBJ ? member(&root, "mode") : NULL;
 	if (!mode || mode->type != J_STR || strcmp(mode->str, argv[1]) != 0) {
 		fprintf(stderr, "bench-json-check: \"mode\" is not \"%s\"\n",
 			argv[1]);
 		return 1;
 	}
 	if (strcmp(argv[1], "wake") == 0)
-		ok = check_wake(root, atol(argv[2]), atol(argv[3]),
-				argc > 4 ? argv[4] : NULL);
+		ok = check_wake(&root, n, r, argc > 4 ? argv[4] : NULL);
 	else
-		ok = check_group(root, atol(argv[2]), atol(argv[3]));
+		ok = check_group(&root, n, r);
 	if (!ok) {
 		fprintf(stderr, "bench-json-check: %s\n", fail_msg);
 		return 1;

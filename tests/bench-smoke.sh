@@ -39,7 +39,7 @@ if bounded wake "$bench" wake --waiters 2 --rounds 3 --json; then
 	fi
 	grep -q 'interleaved round by round' "$dir/wake.err" ||
 		fail "wake does not say that rounds are interleaved"
-	grep -q '^no waiters: system calls per set' "$dir/wake.err" ||
+	grep -q '^no waiters: system calls counted' "$dir/wake.err" ||
 		grep -q '^no waiters: system calls not counted' "$dir/wake.err" ||
 		fail "wake has no no-waiter line"
 else

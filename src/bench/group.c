@@ -52,12 +52,13 @@ struct group_ctl {
 
 static struct group_ctl *ctl;
 static int ntasks;
+static int task_index[BENCH_MAX_TASKS]; /* each task's argument */
 
 /* ---------------------------------------------------------------- the master */
 
 static int task_main(sf_task *task, void *arg)
 {
-	int me = (int)(intptr_t)arg;
+	int me = *(const int *)arg;
 
 	ctl->pids[me] = getpid();
 	if (ctl->scenario == SC_REQUEST && me == 0) {
@@ -90,7 +91,8 @@ static void __attribute__((noreturn)) master_main(void)
 		char name[16];
 
 		snprintf(name, sizeof(name), "t%d", i);
-		if (sf_group_add(g, name, task_main, (void *)(intptr_t)i) < 0)
+		task_index[i] = i;
+		if (sf_group_add(g, name, task_main, &task_index[i]) < 0)
 			_exit(70);
 	}
 	if (sf_group_set_hooks(g, on_ready, NULL, NULL) < 0)

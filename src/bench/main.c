@@ -172,11 +172,13 @@ static int wake_main(int argc, char *argv[])
 	struct wake_opts o = { WAKE_DEFAULT_WAITERS, WAKE_DEFAULT_ROUNDS,
 			       0, SETTER_DIRECT, false, NULL, NULL };
 	bool explicit_all = true;
-	int c, n, ret;
+	int c, n;
 
 	mech_all(&n);
 	o.mechanisms = (1u << n) - 1;
 	while ((c = getopt_long(argc, argv, ":n:r:m:", longopts, NULL)) != -1) {
+		int ret;
+
 		if (c == OPT_HELP) {
 			usage(stdout);
 			return 0;

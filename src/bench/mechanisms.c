@@ -37,30 +37,34 @@ static void no_arm(void *state, int round)
 
 /* A flag is set once, so each round has its own, all created before the
  * fork (that is how flags are shared). */
+struct round_flag {
+	sf_flag *flag;
+};
+
 struct sf_state {
 	int rounds;
-	sf_flag **flags;
+	struct round_flag *flags;
 };
 
 static int sf_prepare(const struct mech_env *env, void **state)
 {
 	struct sf_state *s = calloc(1, sizeof(*s));
-	int err;
 
 	if (!s)
 		return -ENOMEM;
 	s->rounds = env->rounds;
-	s->flags = calloc((size_t)env->rounds, sizeof(*s->flags));
+	s->flags = calloc((size_t)env->rounds, sizeof(struct round_flag));
 	if (!s->flags) {
 		free(s);
 		return -ENOMEM;
 	}
 	*state = s;
 	for (int r = 0; r < env->rounds; r++) {
-		err = sf_flag_create(&s->flags[r]);
+		int err = sf_flag_create(&s->flags[r].flag);
+
 		if (err < 0)
 			return err;
-		(void)sf_flag_is_set(s->flags[r]); /* fault the page in here */
+		(void)sf_flag_is_set(s->flags[r].flag); /* fault it in here */
 	}
 	return 0;
 }
@@ -72,14 +76,14 @@ static void sf_arm(void *state, int round)
 {
 	struct sf_state *s = state;
 
-	(void)sf_flag_is_set(s->flags[round]);
+	(void)sf_flag_is_set(s->flags[round].flag);
 }
 
 static void sf_set(void *state, int round)
 {
 	struct sf_state *s = state;
 
-	sf_flag_set(s->flags[round], SF_REASON_REQUEST, round);
+	sf_flag_set(s->flags[round].flag, SF_REASON_REQUEST, round);
 }
 
 static void sf_wait(void *state, int round, void (*armed)(void *), void *arg)
@@ -87,7 +91,7 @@ static void sf_wait(void *state, int round, void (*armed)(void *), void *arg)
 	struct sf_state *s = state;
 
 	armed(arg);
-	sf_flag_wait(s->flags[round], -1);
+	sf_flag_wait(s->flags[round].flag, -1);
 }
 
 static void sf_teardown(void *state)
@@ -97,7 +101,7 @@ static void sf_teardown(void *state)
 	if (!s)
 		return;
 	for (int r = 0; s->flags && r < s->rounds; r++)
-		sf_flag_destroy(s->flags[r]);
+		sf_flag_destroy(s->flags[r].flag);
 	free(s->flags);
 	free(s);
 }

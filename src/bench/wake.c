@@ -261,10 +261,26 @@ static int select_mechanisms(struct wake_run *w)
 	return w->nsel > 0 ? 0 : -EINVAL;
 }
 
+/* One block per mechanism: latencies, then CPU and wall set costs. */
+static int samples_alloc(struct wake_samples *smp, const char *name,
+			 int rounds, int waiters)
+{
+	size_t nlat = (size_t)rounds * (size_t)waiters;
+	int64_t *block = calloc(nlat + 2 * (size_t)rounds, sizeof(int64_t));
+
+	if (!block)
+		return -ENOMEM;
+	smp->mechanism = name;
+	smp->rounds = rounds;
+	smp->waiters = waiters;
+	smp->lat = block;
+	smp->set_cpu = block + nlat;
+	smp->set_wall = block + nlat + rounds;
+	return 0;
+}
+
 static int prepare(struct wake_run *w)
 {
-	size_t nlat = (size_t)w->opts->rounds * (size_t)w->opts->waiters;
-
 	w->ctl = shared_alloc(sizeof(*w->ctl));
 	if (!w->ctl)
 		return -errno;
@@ -281,16 +297,8 @@ static int prepare(struct wake_run *w)
 				m->name, strerror(-err));
 			return err;
 		}
-		w->smp[j].mechanism = m->name;
-		w->smp[j].rounds = w->opts->rounds;
-		w->smp[j].waiters = w->opts->waiters;
-		w->smp[j].lat = calloc(nlat, sizeof(int64_t));
-		w->smp[j].set_cpu = calloc((size_t)w->opts->rounds,
-					   sizeof(int64_t));
-		w->smp[j].set_wall = calloc((size_t)w->opts->rounds,
-					    sizeof(int64_t));
-		if (!w->smp[j].lat || !w->smp[j].set_cpu ||
-		    !w->smp[j].set_wall)
+		if (samples_alloc(&w->smp[j], m->name, w->opts->rounds,
+				  w->opts->waiters) < 0)
 			return -ENOMEM;
 	}
 	return w->opts->setter == SETTER_SIGNAL ? install_setter_handler() : 0;
@@ -303,9 +311,7 @@ static void teardown(struct wake_run *w)
 
 		if (w->states[mi])
 			w->mechs[mi]->teardown(w->states[mi]);
-		free(w->smp[j].lat);
-		free(w->smp[j].set_cpu);
-		free(w->smp[j].set_wall);
+		free(w->smp[j].lat); /* the whole block */
 	}
 	sleepwatch_close(w->watch);
 	shared_free(w->ctl, sizeof(*w->ctl));
@@ -397,11 +403,11 @@ static int write_raw(const struct wake_run *w)
 		size_t stem = dot ? (size_t)(dot - w->opts->plot) :
 				    strlen(w->opts->plot);
 
-		derived = malloc(stem + 5);
+		derived = malloc(stem + sizeof(".csv"));
 		if (!derived)
 			return -ENOMEM;
 		memcpy(derived, w->opts->plot, stem);
-		strcpy(derived + stem, ".csv");
+		memcpy(derived + stem, ".csv", sizeof(".csv"));
 		csv = derived;
 	}
 	for (int j = 0; j < w->nsel; j++)
