@@ -60,12 +60,14 @@ static void write_script(FILE *f, const char *csv, const char *out,
 	      "set ylabel 'fraction of wakeups at or below'\n"
 	      "set logscale x\nset yrange [0:1]\nset grid\n"
 	      "set key bottom right\n"
+	      /* 200 bins a decade: a small file, a 1.2% step at most */
+	      "bin(x) = x > 0 ? 10 ** (ceil(log10(x) * 200) / 200.0) : 0.001\n"
 	      "mechanisms = \"", f);
 	for (int i = 0; i < n; i++)
 		fprintf(f, "%s%s", i ? " " : "", names[i]);
 	fputs("\"\nplot for [m in mechanisms] ", f);
 	put_quoted(f, csv);
-	fputs(" using (strcol(1) eq m ? $4 / 1000.0 : NaN):(1) "
+	fputs(" using (strcol(1) eq m ? bin($4 / 1000.0) : NaN):(1) "
 	      "smooth cnormal with lines linewidth 2 title m\n", f);
 }
 
