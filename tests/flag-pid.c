@@ -52,6 +52,29 @@ static sf_flag *warm_up(void)
 	return flag;
 }
 
+/* The child's exit status must be 0. */
+static void expect_zero_exit(pid_t pid)
+{
+	int st;
+
+	assert_true(pid > 0);
+	st = tu_wait(pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* body(flag) runs in a child of fork(); its result is the exit status. */
+static void in_child(int (*body)(sf_flag *), sf_flag *flag)
+{
+	pid_t pid;
+
+	tu_watchdog(10, "a child of flag-pid");
+	pid = tu_fork();
+	if (pid == 0)
+		_exit(body(flag));
+	expect_zero_exit(pid);
+}
+
 static void test_pid_is_the_creators(void **state)
 {
 	sf_flag *flag = warm_up();
@@ -66,17 +89,8 @@ static void test_pid_is_the_creators(void **state)
 static void test_child_of_fork_records_its_own_pid(void **state)
 {
 	sf_flag *flag = warm_up();
-	pid_t pid;
-	int st;
 
-	tu_watchdog(10, __func__);
-	pid = tu_fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(set_and_check(flag));
-	st = tu_wait(pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	in_child(set_and_check, flag);
 	sf_flag_destroy(flag);
 }
 
@@ -86,70 +100,57 @@ static void test_child_of_raw_clone_records_its_own_pid(void **state)
 {
 	sf_flag *flag = warm_up();
 	long pid;
-	int st;
 
 	tu_watchdog(10, __func__);
 	pid = syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);
-	assert_true(pid >= 0);
 	if (pid == 0)
 		syscall(SYS_exit_group, set_and_check(flag));
-	st = tu_wait((pid_t)pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	expect_zero_exit((pid_t)pid);
 	sf_flag_destroy(flag);
+}
+
+/* The child caches its own pid first; its child must still not see it. */
+static int fork_and_check_grandchild(sf_flag *flag)
+{
+	sf_flag *mine;
+	pid_t grandchild;
+	int st;
+
+	if (sf_flag_create(&mine) != 0 || set_and_check(mine) != 0)
+		return 10;
+	grandchild = fork();
+	if (grandchild == 0)
+		_exit(set_and_check(flag));
+	if (grandchild < 0 || waitpid(grandchild, &st, 0) < 0)
+		return 11;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 12;
 }
 
 static void test_grandchild_records_its_own_pid(void **state)
 {
-	sf_flag *flag = warm_up(), *mine;
-	pid_t pid;
-	int st;
+	sf_flag *flag = warm_up();
 
-	tu_watchdog(10, __func__);
-	assert_int_equal(sf_flag_create(&mine), 0);
-	pid = tu_fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		pid_t grandchild;
-
-		if (set_and_check(mine) != 0) /* the child caches its pid */
-			_exit(10);
-		grandchild = fork();
-		if (grandchild == 0)
-			_exit(set_and_check(flag));
-		if (grandchild < 0 || waitpid(grandchild, &st, 0) < 0)
-			_exit(11);
-		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 12);
-	}
-	st = tu_wait(pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
-	sf_flag_destroy(mine);
+	in_child(fork_and_check_grandchild, flag);
 	sf_flag_destroy(flag);
+}
+
+static int first_set_in_handler(sf_flag *flag)
+{
+	struct sf_cause c;
+
+	if (sf_flag_catch_signal(flag, SIGUSR1) != 0)
+		return 20;
+	raise(SIGUSR1);
+	if (sf_flag_cause(flag, &c) != 0)
+		return 21;
+	return c.pid == kernel_pid() ? 0 : 22;
 }
 
 static void test_first_set_in_a_handler_records_the_childs_pid(void **state)
 {
 	sf_flag *flag = warm_up();
-	pid_t pid;
-	int st;
 
-	tu_watchdog(10, __func__);
-	pid = tu_fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct sf_cause c;
-
-		if (sf_flag_catch_signal(flag, SIGUSR1) != 0)
-			_exit(20);
-		raise(SIGUSR1);
-		if (sf_flag_cause(flag, &c) != 0)
-			_exit(21);
-		_exit(c.pid == kernel_pid() ? 0 : 22);
-	}
-	st = tu_wait(pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	in_child(first_set_in_handler, flag);
 	sf_flag_destroy(flag);
 }
 

@@ -55,17 +55,20 @@ static int __attribute__((format(printf, 1, 2))) bad(const char *fmt, ...)
 	return BENCH_EXIT_USAGE;
 }
 
-/* A whole decimal number in lo..hi, or -1. */
-static int parse_int(const char *s, int lo, int hi)
+/* optarg as a whole decimal number from 1 to max, into *out; 0, or the
+ * usage exit status after saying what is wrong with `option`. */
+static int parse_count(const char *option, int max, int *out)
 {
 	char *end;
 	long v;
 
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -1;
-	return (int)v;
+	v = strtol(optarg, &end, 10);
+	if (errno || end == optarg || *end || v < 1 || v > max)
+		return bad("%s: '%s' is not a number from 1 to %d", option,
+			   optarg, max);
+	*out = (int)v;
+	return 0;
 }
 
 /* "all" or a comma-separated list; returns the bit set, or 0 after
@@ -116,17 +119,9 @@ static int parse_wake_opt(int c, struct wake_opts *o, bool *explicit_all)
 {
 	switch (c) {
 	case 'n':
-		o->waiters = parse_int(optarg, 1, BENCH_MAX_WAITERS);
-		if (o->waiters < 0)
-			return bad("--waiters: '%s' is not a number from 1 to "
-				   "%d", optarg, BENCH_MAX_WAITERS);
-		return 0;
+		return parse_count("--waiters", BENCH_MAX_WAITERS, &o->waiters);
 	case 'r':
-		o->rounds = parse_int(optarg, 1, BENCH_MAX_ROUNDS);
-		if (o->rounds < 0)
-			return bad("--rounds: '%s' is not a number from 1 to "
-				   "%d", optarg, BENCH_MAX_ROUNDS);
-		return 0;
+		return parse_count("--rounds", BENCH_MAX_ROUNDS, &o->rounds);
 	case 'm':
 		o->mechanisms = parse_mechanisms(optarg);
 		*explicit_all = strcmp(optarg, "all") == 0;
@@ -196,9 +191,6 @@ static int wake_main(int argc, char *argv[])
 		return bad("--setter signal: condvar cannot be set from a "
 			   "signal handler (pthread_cond_broadcast is not "
 			   "async-signal-safe)");
-	if (o.setter == SETTER_SIGNAL &&
-	    o.mechanisms == 1u << mech_index("condvar"))
-		return bad("--setter signal: no mechanism left to measure");
 	return wake_run(&o) < 0 ? 1 : 0;
 }
 
@@ -213,23 +205,17 @@ static int group_main(int argc, char *argv[])
 	};
 	struct group_opts o = { GROUP_DEFAULT_TASKS, GROUP_DEFAULT_ROUNDS,
 				false };
-	int c;
+	int c, ret = 0;
 
-	while ((c = getopt_long(argc, argv, ":n:r:", longopts, NULL)) != -1) {
+	while (ret == 0 &&
+	       (c = getopt_long(argc, argv, ":n:r:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			o.tasks = parse_int(optarg, 1, BENCH_MAX_TASKS);
-			if (o.tasks < 0)
-				return bad("--tasks: '%s' is not a number "
-					   "from 1 to %d", optarg,
-					   BENCH_MAX_TASKS);
+			ret = parse_count("--tasks", BENCH_MAX_TASKS, &o.tasks);
 			break;
 		case 'r':
-			o.rounds = parse_int(optarg, 1, BENCH_MAX_ROUNDS);
-			if (o.rounds < 0)
-				return bad("--rounds: '%s' is not a number "
-					   "from 1 to %d", optarg,
-					   BENCH_MAX_ROUNDS);
+			ret = parse_count("--rounds", BENCH_MAX_ROUNDS,
+					  &o.rounds);
 			break;
 		case OPT_JSON:
 			o.json = true;
@@ -241,6 +227,8 @@ static int group_main(int argc, char *argv[])
 			return bad_getopt(c, argv);
 		}
 	}
+	if (ret != 0)
+		return ret;
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
 	return group_run(&o) < 0 ? 1 : 0;
