@@ -43,7 +43,8 @@ static const int expected_status[SC_COUNT] = { 0, 0, 128 + SIGKILL, -1 };
 
 struct group_ctl {
 	uint32_t ready;          /* tasks about to sleep */
-	uint32_t master_ready;   /* the on_ready hook ran */
+	uint32_t master_ready;   /* 1: the on_ready hook ran; 2: it failed */
+	int32_t master_err;      /* what failed, as a negative errno */
 	uint32_t trigger;        /* request: task 0 may ask for the stop */
 	int32_t scenario;
 	int64_t t_request;       /* request: when task 0 asked */
@@ -80,25 +81,37 @@ static void on_ready(void *ctx)
 	ctl_wake(&ctl->master_ready);
 }
 
+/* Say at once that the group cannot run, rather than let the benchmark
+ * wait for tasks that never come. */
+static void __attribute__((noreturn)) master_failed(int err)
+{
+	ctl->master_err = err;
+	__atomic_store_n(&ctl->ready, (uint32_t)ntasks, __ATOMIC_RELEASE);
+	ctl_wake(&ctl->ready);
+	__atomic_store_n(&ctl->master_ready, 2, __ATOMIC_RELEASE);
+	ctl_wake(&ctl->master_ready);
+	_exit(70);
+}
+
 static void __attribute__((noreturn)) master_main(void)
 {
 	sf_group *g;
-	int ret;
+	int ret = sf_group_create(&g);
 
-	if (sf_group_create(&g) < 0)
-		_exit(70);
-	for (int i = 0; i < ntasks; i++) {
+	for (int i = 0; ret >= 0 && i < ntasks; i++) {
 		char name[16];
 
 		snprintf(name, sizeof(name), "t%d", i);
 		task_index[i] = i;
-		if (sf_group_add(g, name, task_main, &task_index[i]) < 0)
-			_exit(70);
+		ret = sf_group_add(g, name, task_main, &task_index[i]);
 	}
-	if (sf_group_set_hooks(g, on_ready, NULL, NULL) < 0)
-		_exit(70);
-	ret = sf_group_run(g);
-	_exit(ret < 0 ? 70 : ret & 0xff);
+	if (ret >= 0)
+		ret = sf_group_set_hooks(g, on_ready, NULL, NULL);
+	if (ret >= 0)
+		ret = sf_group_run(g);
+	if (ret < 0)
+		master_failed(ret);
+	_exit(ret & 0xff);
 }
 
 /* ---------------------------------------------------------------- reaping */
@@ -175,6 +188,11 @@ static int start(enum scenario sc, pid_t *master)
 	    ctl_wait(&ctl->master_ready, 0,
 		     bound_ms(10000) - (int)((now_ns() - t) / 1000000)) < 0)
 		return fail(sc, "the group did not start within 10 s");
+	if (ctl->master_ready != 1) {
+		fprintf(stderr, "stopflag-bench: group: the master could not "
+			"run the group: %s\n", sf_strerror(ctl->master_err));
+		return -EIO;
+	}
 	memcpy(watch, ctl->pids, (size_t)ntasks * sizeof(pid_t));
 	watch[ntasks] = *master;
 	w = sleepwatch_open(watch, ntasks + 1);
