@@ -13,7 +13,8 @@
  *           in `armed` right before it blocks;
  *   setter  waits until `armed` == N and every waiter reads 'S' (asleep)
  *           in /proc/PID/stat, so a wakeup is timed, never a spin;
- *           t0 = now; m->set(r); t1 = now          (set cost: t1 - t0)
+ *           t0 = now; m->set(r); t1 = now  (set cost: the setter's CPU
+ *                                           time in it, and t1 - t0)
  *   waiters woke[i] = now on return from m->wait; count in `done`;
  *   setter  sleeps until `done` == N; latency of waiter i = woke[i] - t0.
  *
@@ -25,7 +26,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "stopflag.h"
