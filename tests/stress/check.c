@@ -74,10 +74,14 @@ static int name_ok(const struct st_result *res, int task)
 	return res->has_name && strcmp(res->task_name, want) == 0;
 }
 
-static int matches(const struct st_result *res, const struct st_outcome *o)
+static int matches(const struct st_shared *sh, const struct st_outcome *o)
 {
+	const struct st_result *res = &sh->res;
+
 	if (o->kind == ST_OUT_ANY)
 		return 1;
+	if (sh->sc.daemon) /* stopflagd says only its exit status */
+		return res->ret == o->status;
 	return res->cause_ret == 0 && (int)res->cause.reason == o->reason &&
 	       res->cause.code == o->code && res->ret == o->status &&
 	       name_ok(res, o->task) &&
@@ -98,9 +102,14 @@ static void check_cause(const struct st_shared *sh, const struct st_expect *ex,
 	if (ex->overflow)
 		return;
 	for (int i = 0; i < ex->n; i++)
-		if (matches(res, &ex->out[i]) &&
+		if (matches(sh, &ex->out[i]) &&
 		    (!best || ex->out[i].at_ns > best->at_ns))
 			best = &ex->out[i];
+	if (!best && sh->sc.daemon) {
+		violation(v, "stopflagd exited with status %d: not an allowed "
+			  "outcome", res->ret);
+		return;
+	}
 	if (!best) {
 		violation(v, "cause %s code %d pid %d task %s, status %d: not an "
 			  "allowed outcome",
@@ -127,7 +136,8 @@ static void check_returned(const struct st_shared *sh,
 	char how[64];
 
 	describe_status(status, how, sizeof(how));
-	if (!(WIFEXITED(status) && WEXITSTATUS(status) == ST_MASTER_OK) &&
+	if (!sh->sc.daemon &&
+	    !(WIFEXITED(status) && WEXITSTATUS(status) == ST_MASTER_OK) &&
 	    !(obs->master_killed && WIFSIGNALED(status) &&
 	      WTERMSIG(status) == SIGKILL))
 		violation(v, "the master ended badly after sf_group_run() "
@@ -152,8 +162,8 @@ static void check_master(const struct st_shared *sh,
 	char how[64];
 
 	describe_status(status, how, sizeof(how));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == ST_MASTER_SETUP)
-		violation(v, "the master could not build the group: step %d: %s",
+	if (sh->res.setup_step)
+		violation(v, "the master could not be set up: step %d: %s",
 			  sh->res.setup_step, sf_strerror(sh->res.setup_err));
 	else if (obs->hung)
 		violation(v, "sf_group_run() had not returned %.0fms after t0 "
@@ -236,6 +246,25 @@ static void print_trace(const struct st_shared *sh)
 	}
 }
 
+/* The last `lines` lines of text, indented. */
+static void print_tail(const char *text, int lines)
+{
+	const char *p = text + strlen(text);
+
+	while (p > text && lines >= 0)
+		if (*--p == '\n')
+			lines--;
+	if (*p == '\n')
+		p++;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+		printf("    %.*s\n", len, p);
+		p += len + (nl != NULL);
+	}
+}
+
 static void print_result(const struct st_shared *sh, const struct st_expect *ex,
 			 const struct st_observed *obs)
 {
@@ -256,6 +285,10 @@ static void print_result(const struct st_shared *sh, const struct st_expect *ex,
 		       res->cause.code, (int)res->cause.pid,
 		       res->has_name ? res->task_name : "(none)", res->cause_ret);
 	printf("\n  log:\n");
+	if (obs->daemon_log) {
+		print_tail(obs->daemon_log, 40);
+		return;
+	}
 	for (unsigned i = 0; i < ST_LOG_LINES; i++) {
 		unsigned k = (sh->log_next + i) % ST_LOG_LINES;
 

@@ -22,9 +22,6 @@
 #include "stress.h"
 #include "testutil.h"
 
-#define NO_SUCH_PROGRAM "stopflag-stress-no-such-program"
-#define NOT_A_PROGRAM "/dev/null" /* exists, cannot be executed: EACCES */
-
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD };
 #define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
 
@@ -119,10 +116,10 @@ static int add_task(sf_group *g, const struct st_task_plan *t, int i,
 		argv[1] = arg;
 		break;
 	case ST_EXEC_MISSING:
-		argv[0] = (char *)NO_SUCH_PROGRAM;
+		argv[0] = (char *)ST_NO_SUCH_PROGRAM;
 		break;
 	default:
-		argv[0] = (char *)NOT_A_PROGRAM;
+		argv[0] = (char *)ST_NOT_A_PROGRAM;
 		break;
 	}
 	return sf_group_add_exec(g, name, argv);
@@ -215,15 +212,8 @@ static void sabotage_after(const struct st_shared *sh)
 	}
 }
 
-void st_master_main(struct st_shared *sh, int shm_fd, const char *task_path)
+void st_master_setup(struct st_shared *sh, int shm_fd)
 {
-	struct st_result *res = &sh->res;
-	struct sigaction before[NSTOP];
-	sigset_t mask_before;
-	const char *name = NULL;
-	sf_group *g;
-
-	rec = st_shared_rec = sh;
 	setpgid(0, 0);
 	if (dup2(shm_fd, STDIN_FILENO) < 0)
 		fail_setup(sh, 102, -errno);
@@ -232,12 +222,25 @@ void st_master_main(struct st_shared *sh, int shm_fd, const char *task_path)
 	/* Armed after the uid change, which clears it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != sh->driver)
-		_exit(ST_MASTER_SETUP);
+		fail_setup(sh, 103, -ESRCH);
+}
+
+void st_master_main(struct st_shared *sh, int shm_fd,
+		    const struct st_paths *paths)
+{
+	struct st_result *res = &sh->res;
+	struct sigaction before[NSTOP];
+	sigset_t mask_before;
+	const char *name = NULL;
+	sf_group *g;
+
+	rec = st_shared_rec = sh;
+	st_master_setup(sh, shm_fd);
 	set_dispositions(sh->sc.pre_ignore);
 	for (size_t i = 0; i < NSTOP; i++)
 		sigaction(stop_signals[i], NULL, &before[i]);
 	sigprocmask(SIG_SETMASK, NULL, &mask_before);
-	g = build(sh, task_path);
+	g = build(sh, paths->task);
 
 	ST_STORE(&res->run_ns, tu_now_ns());
 	res->ret = sf_group_run(g);

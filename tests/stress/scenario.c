@@ -203,11 +203,16 @@ void st_scenario_generate(struct st_scenario *sc, uint64_t seed,
 {
 	struct st_rng r;
 	struct st_fault_plan *term;
+	int daemon, nproc;
 
 	memset(sc, 0, sizeof(*sc));
 	st_rng_seed(&r, seed, index);
 	sc->seed = seed;
 	sc->index = index;
+	/* Drawn whatever the options, so that a seed plans the same
+	 * scenarios where stopflagd or RLIMIT_NPROC cannot be used. */
+	daemon = st_rng_range(&r, 0, 99);
+	sc->daemon = daemon < opt->daemon;
 	sc->strategy = st_rng_chance(&r, 50) ? SF_STOP_ALL :
 		       st_rng_range(&r, SF_ONE_FOR_ONE, SF_REST_FOR_ONE);
 	sc->grace_ms = PICK(&r, graces);
@@ -228,7 +233,8 @@ void st_scenario_generate(struct st_scenario *sc, uint64_t seed,
 	sc->nfaults = st_rng_range(&r, 0, 4);
 	for (int i = 0; i < sc->nfaults; i++)
 		gen_fault(&r, sc, &sc->fault[i]);
-	if (opt->nproc_ok && st_rng_chance(&r, 8))
+	nproc = st_rng_chance(&r, 8);
+	if (opt->nproc_ok && nproc)
 		gen_nproc(&r, sc);
 	signal_during_zero_loop(&r, sc);
 	no_lasting_stop_with_master_kill(sc);
@@ -323,10 +329,10 @@ static void describe_fault(int i, const struct st_fault_plan *f,
 
 void st_scenario_describe(const struct st_scenario *sc, const char *prefix)
 {
-	printf("%sstrategy=%s grace=%dms intensity=%d/%dms nproc=%d "
-	       "pre-ignore=%d\n", prefix, strategy_name(sc->strategy),
-	       sc->grace_ms, sc->max_restarts, sc->period_ms, sc->nproc_limit,
-	       sc->pre_ignore);
+	printf("%s%sstrategy=%s grace=%dms intensity=%d/%dms nproc=%d "
+	       "pre-ignore=%d\n", prefix, sc->daemon ? "stopflagd: " : "",
+	       strategy_name(sc->strategy), sc->grace_ms, sc->max_restarts,
+	       sc->period_ms, sc->nproc_limit, sc->pre_ignore);
 	for (int i = 0; i < sc->ntasks; i++)
 		describe_task(i, &sc->task[i], prefix);
 	for (int i = 0; i < sc->nfaults; i++)

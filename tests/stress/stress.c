@@ -7,6 +7,8 @@
  *   STRESS_ONLY=I        run only scenario I of that seed (a replay)
  *   STRESS_VERBOSE=1     one line per scenario
  *   STRESS_PLAN=1        print each scenario's plan instead of running it
+ *   STRESS_DAEMON=P      percent of the scenarios run by stopflagd (default
+ *                        25; 0 where it is not built, see paths.c)
  *   STRESS_TASK=PATH     the exec task program (default: stress-task beside
  *                        this program, or beside its libtool wrapper)
  *   STRESS_SABOTAGE=WHAT the master breaks a promise on purpose (stray,
@@ -53,13 +55,16 @@ struct run {
 	int verbose;
 	int plan_only;
 	int sabotage;
-	char task_path[4096];
+	struct st_paths paths;
+	int log_fd;
+	char log[16384];
 	struct st_options opt;
 	struct st_shared *sh;
 	int shm_fd;
 	unsigned done;
 	int violations;
 	unsigned by_reason[8], master_kills, relaxed, overflow, beyond_reach;
+	unsigned daemon_runs;
 	int64_t worst_stop_ns;
 };
 
@@ -77,6 +82,7 @@ static void emergency(int signo)
 	say(signo == SIGALRM ? "stress: watchdog: the driver hung; sweeping\n" :
 			       "stress: interrupted; sweeping\n");
 	st_sweep(3000);
+	st_paths_cleanup();
 	_exit(signo == SIGALRM ? 99 : 128 + signo);
 }
 
@@ -110,44 +116,6 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 	return v;
 }
 
-/* Can a master under another uid run the exec task program?  Only root can
- * switch, and the program's directories must let that uid in. */
-static int nproc_usable(const char *task_path)
-{
-	pid_t pid;
-	uid_t uid = st_nproc_uid(0);
-
-	if (geteuid() != 0)
-		return 0;
-	pid = fork();
-	if (pid == 0) {
-		if (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
-			_exit(1);
-		_exit(access(task_path, X_OK) == 0 ? 0 : 1);
-	}
-	return pid > 0 && tu_wait(pid) == 0;
-}
-
-/* stress-task beside this program; libtool runs it from .libs/. */
-static void default_task_path(char *buf, size_t len)
-{
-	char exe[4096], *slash;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0) {
-		snprintf(buf, len, "stress-task");
-		return;
-	}
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	n = (ssize_t)strlen(exe);
-	if (n >= 6 && strcmp(exe + n - 6, "/.libs") == 0)
-		exe[n - 6] = '\0';
-	snprintf(buf, len, "%s/stress-task", exe);
-}
-
 static int sabotage_from_env(void)
 {
 	static const char *const names[] = { "", "stray", "zombie", "late",
@@ -167,8 +135,7 @@ static int sabotage_from_env(void)
 
 static void setup(struct run *run)
 {
-	const char *task = getenv("STRESS_TASK");
-	char probe[64], dflt[4200];
+	char probe[64];
 
 	run->seed = env_u64("STRESS_SEED",
 			    (uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid());
@@ -181,14 +148,8 @@ static void setup(struct run *run)
 	run->verbose = env_u64("STRESS_VERBOSE", 0) != 0;
 	run->plan_only = env_u64("STRESS_PLAN", 0) != 0;
 	run->sabotage = sabotage_from_env();
-	default_task_path(dflt, sizeof(dflt));
-	if (!task || !*task)
-		task = dflt;
-	if (!realpath(task, run->task_path)) {
-		fprintf(stderr, "stress: exec task program %s: %s\n", task,
-			strerror(errno));
+	if (st_find_paths(&run->paths) < 0)
 		exit(2);
-	}
 	snprintf(probe, sizeof(probe), "/proc/%d/task/%d/children",
 		 (int)getpid(), (int)getpid());
 	if (access(probe, R_OK) < 0) {
@@ -201,7 +162,8 @@ static void setup(struct run *run)
 		exit(2);
 	}
 	run->shm_fd = memfd_create("stopflag-stress", MFD_CLOEXEC);
-	if (run->shm_fd < 0 ||
+	run->log_fd = memfd_create("stopflagd-log", MFD_CLOEXEC);
+	if (run->shm_fd < 0 || run->log_fd < 0 ||
 	    ftruncate(run->shm_fd, sizeof(struct st_shared)) < 0 ||
 	    (run->sh = mmap(NULL, sizeof(struct st_shared),
 			    PROT_READ | PROT_WRITE, MAP_SHARED, run->shm_fd,
@@ -209,10 +171,12 @@ static void setup(struct run *run)
 		perror("stress: shared record");
 		exit(2);
 	}
-	run->opt.nproc_ok = nproc_usable(run->task_path);
+	run->opt.daemon = run->paths.daemon[0] ?
+			  (int)env_u64("STRESS_DAEMON", 25) : 0;
+	run->opt.nproc_ok = st_nproc_usable(&run->paths);
 	if (!run->opt.nproc_ok)
 		printf("stress: note: no RLIMIT_NPROC faults (needs root, and "
-		       "the exec task program reachable by another uid)\n");
+		       "the programs reachable by another uid)\n");
 }
 
 /* ---------------------------------------------------------------- one scenario */
@@ -260,7 +224,26 @@ static int wait_master(struct run *run, pid_t pid, int killed,
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	obs->master_gone_ns = tu_now_ns();
 	return status;
+}
+
+/* What stopflagd's exit says: its status is the outcome, and its log is
+ * for the report. */
+static void daemon_result(struct run *run, struct st_observed *obs)
+{
+	struct st_result *res = &run->sh->res;
+	ssize_t n = pread(run->log_fd, run->log, sizeof(run->log) - 1, 0);
+	int status = obs->master_status;
+
+	run->log[n > 0 ? n : 0] = '\0';
+	obs->daemon_log = run->log;
+	if (obs->hung || !WIFEXITED(status) || res->setup_step)
+		return;
+	res->returned = 1;
+	res->ret = WEXITSTATUS(status);
+	res->end_ns = obs->master_gone_ns;
+	res->cause_ret = -EAGAIN; /* only the status is known */
 }
 
 static void observe(struct run *run, pid_t pid, int killed,
@@ -270,6 +253,8 @@ static void observe(struct run *run, pid_t pid, int killed,
 
 	memset(obs, 0, sizeof(*obs));
 	obs->master_status = wait_master(run, pid, killed, obs);
+	if (sh->sc.daemon)
+		daemon_result(run, obs);
 	if (killed) {
 		obs->master_killed = 1;
 		for (int i = 0; i < sh->sc.nfaults; i++)
@@ -297,7 +282,10 @@ static void tally(struct run *run, const struct st_observed *obs,
 {
 	const struct st_result *res = &run->sh->res;
 
-	if (res->returned && res->cause.reason >= 0 && res->cause.reason < 8)
+	if (run->sh->sc.daemon)
+		run->daemon_runs++;
+	else if (res->returned && res->cause.reason >= 0 &&
+		 res->cause.reason < 8)
 		run->by_reason[res->cause.reason]++;
 	if (obs->master_killed && !res->returned)
 		run->master_kills++;
@@ -321,6 +309,12 @@ static void scenario(struct run *run, unsigned index)
 	sh->sabotage = run->sabotage;
 	sh->driver = getpid();
 	alarm((unsigned)(tu_bound_ms(ST_HARD_MS) / 1000 + 30));
+	if (sh->sc.daemon &&
+	    (st_daemon_config(&sh->sc, &run->paths, run->paths.config) < 0 ||
+	     ftruncate(run->log_fd, 0) < 0)) {
+		perror("stress: daemon config");
+		exit(2);
+	}
 	fflush(stdout);
 	fflush(stderr);
 	sh->t0_ns = tu_now_ns();
@@ -329,8 +323,10 @@ static void scenario(struct run *run, unsigned index)
 		perror("stress: fork");
 		exit(2);
 	}
+	if (pid == 0 && sh->sc.daemon)
+		st_daemon_main(sh, run->shm_fd, run->log_fd, &run->paths);
 	if (pid == 0)
-		st_master_main(sh, run->shm_fd, run->task_path);
+		st_master_main(sh, run->shm_fd, &run->paths);
 	sh->master = pid;
 	{
 		int fd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -347,11 +343,11 @@ static void scenario(struct run *run, unsigned index)
 	run->done++;
 	tally(run, &obs, &ex);
 	if (run->verbose && !bad)
-		printf("stress: scenario %u: ok: %s %d, %s\n", index,
-		       sh->res.returned ? sf_reason_name(sh->res.cause.reason) :
-					  "master killed",
-		       sh->res.returned ? sh->res.ret : 0,
-		       sh->res.returned ? "returned" : "torn down");
+		printf("stress: scenario %u: ok: %s%s, status %d\n", index,
+		       sh->sc.daemon ? "stopflagd, " : "",
+		       !sh->res.returned ? "master killed" :
+		       sh->sc.daemon ? "exited" :
+		       sf_reason_name(sh->res.cause.reason), sh->res.ret);
 }
 
 int main(void)
@@ -376,15 +372,15 @@ int main(void)
 			printf("stress: %u/%u scenarios, %d violations\n", i + 1,
 			       run.count, run.violations);
 	}
-	printf("stress: causes: signal %u, request %u, exited %u, killed %u, "
-	       "start-failed %u, other %u; master SIGKILLed %u (leaving %u "
-	       "processes beyond its reach); scribbled %u; oracle gave up %u; "
-	       "slowest stop %.0fms after t0\n",
+	printf("stress: library causes: signal %u, request %u, exited %u, "
+	       "killed %u, start-failed %u, other %u; stopflagd runs %u; "
+	       "master SIGKILLed %u (leaving %u processes beyond its reach); "
+	       "scribbled %u; oracle gave up %u; slowest stop %.0fms after t0\n",
 	       run.by_reason[SF_REASON_SIGNAL], run.by_reason[SF_REASON_REQUEST],
 	       run.by_reason[SF_REASON_EXITED], run.by_reason[SF_REASON_KILLED],
 	       run.by_reason[SF_REASON_START_FAILED],
 	       run.by_reason[SF_REASON_NONE] + run.by_reason[SF_REASON_PARENT_DIED],
-	       run.master_kills, run.beyond_reach, run.relaxed, run.overflow,
+	       run.daemon_runs, run.master_kills, run.beyond_reach, run.relaxed, run.overflow,
 	       (double)run.worst_stop_ns / 1e6);
 	printf("stress: %u scenarios, %d violations, seed %" PRIu64 "\n",
 	       run.done, run.violations, run.seed);

@@ -87,6 +87,7 @@ struct st_fault_plan {
 struct st_scenario {
 	uint64_t seed;     /* the run's seed */
 	unsigned index;    /* scenario number in the run */
+	int daemon;        /* run by stopflagd from a config (daemon.c) */
 	int strategy;      /* enum sf_strategy */
 	int grace_ms;
 	int max_restarts;
@@ -192,7 +193,8 @@ int st_rng_chance(struct st_rng *r, int percent);
 struct st_options {
 	int nproc_ok; /* RLIMIT_NPROC faults can be used (root, exec helper
 			 reachable by another uid) */
-	int daemon;   /* daemon scenarios (their own generator) */
+	int daemon;   /* percent of the scenarios stopflagd runs (0: it is
+			 not there) */
 };
 
 void st_scenario_generate(struct st_scenario *sc, uint64_t seed,
@@ -226,10 +228,50 @@ uid_t st_nproc_uid(unsigned index);
 
 /* ---------------------------------------------------------------- master.c */
 
+/* The programs and files a scenario uses. */
+struct st_paths {
+	char task[4096];   /* stress-task */
+	char daemon[4096]; /* stopflagd, or "" (no daemon scenarios) */
+	char plugin[4096]; /* stress-plugin.so */
+	char dir[4096];    /* a private directory for config files */
+	char config[4200]; /* the config file of a daemon scenario, in it */
+};
+
+/* ---------------------------------------------------------------- paths.c */
+
+/* Find the programs (STRESS_TASK, STRESS_STOPFLAGD, STRESS_PLUGIN) and make
+ * the private directory; 0, or -1 after saying why. */
+int st_find_paths(struct st_paths *paths);
+/* Remove the private directory.  Async-signal-safe; also run at exit. */
+void st_paths_cleanup(void);
+/* Whether a master under another uid can run what it must (only root can
+ * switch uids, and the build tree must let that uid in). */
+int st_nproc_usable(const struct st_paths *paths);
+
+/* What an exec task runs to fail: a name found nowhere in PATH (127), and
+ * a file that exists but cannot be executed (126). */
+#define ST_NO_SUCH_PROGRAM "stopflag-stress-no-such-program"
+#define ST_NOT_A_PROGRAM "/dev/null"
+
+/* In the forked child that becomes the master (ours or stopflagd): its own
+ * process group, the shared record as standard input, the uid and
+ * RLIMIT_NPROC of the plan, death with the driver. */
+void st_master_setup(struct st_shared *sh, int shm_fd);
+
 /* Run in the forked master: build the group, run it, record the result.
  * Never returns. */
-void st_master_main(struct st_shared *sh, int shm_fd, const char *task_path)
-	__attribute__((noreturn));
+void st_master_main(struct st_shared *sh, int shm_fd,
+		    const struct st_paths *paths) __attribute__((noreturn));
+
+/* ---------------------------------------------------------------- daemon.c */
+
+/* Write the plan as a stopflagd config file; 0 or -errno. */
+int st_daemon_config(const struct st_scenario *sc, const struct st_paths *paths,
+		     const char *file);
+/* Run in the forked master: exec stopflagd on that file, its log on
+ * log_fd.  Never returns. */
+void st_daemon_main(struct st_shared *sh, int shm_fd, int log_fd,
+		    const struct st_paths *paths) __attribute__((noreturn));
 
 /* ---------------------------------------------------------------- inject.c */
 
@@ -310,12 +352,14 @@ void st_outcome_describe(const struct st_outcome *o, int64_t t0, char *buf,
 struct st_observed {
 	int master_status;    /* wait status of the master process */
 	int hung;             /* the driver had to kill it: run() never returned */
+	int64_t master_gone_ns; /* when the driver saw it end */
 	int master_killed;    /* a fault SIGKILLed it */
 	int64_t killed_ns;    /* when */
 	const struct st_proc *strays; /* processes left, and when looked for */
 	int nstrays;
 	int64_t strays_ns;
 	int beyond_reach;     /* of those, left by a killed master, allowed */
+	const char *daemon_log; /* stopflagd's log, for a daemon scenario */
 };
 
 /* After the master is SIGKILLed only its tasks hear of it (by
@@ -331,8 +375,9 @@ int st_check(const struct st_shared *sh, const struct st_expect *ex,
 /* The +1 s of "grace + 1 s", longer under valgrind and sanitizers. */
 int64_t st_slack_ns(void);
 
-/* Exit statuses of the master process. */
+/* Exit statuses of our master process (stopflagd has its own); a setup
+ * failure also records its step (st_result.setup_step). */
 #define ST_MASTER_OK 0
-#define ST_MASTER_SETUP 3 /* could not build the group */
+#define ST_MASTER_SETUP 3
 
 #endif
