@@ -1,0 +1,268 @@
+/*
+ * stress-oracle.c - the fault campaign's oracle reads the contract right.
+ *
+ * The campaign is only as strict as the outcomes its oracle allows: one
+ * that allowed too much would pass a broken library.  Each test here gives
+ * the oracle a recorded scenario whose outcome the contract fixes, and
+ * checks that exactly that outcome (or those, where two events race) is
+ * allowed.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "stress/stress.h"
+
+#define MS(x) ((int64_t)(x) * 1000000)
+#define T0 MS(1000)
+#define MASTER 100
+
+static struct st_shared sh;
+static struct st_expect ex;
+
+static void scenario(int strategy, int ntasks, int max_restarts)
+{
+	memset(&sh, 0, sizeof(sh));
+	sh.sc.strategy = strategy;
+	sh.sc.ntasks = ntasks;
+	sh.sc.grace_ms = 100;
+	sh.sc.max_restarts = max_restarts;
+	sh.sc.period_ms = 60000;
+	sh.t0_ns = T0;
+	sh.master = MASTER;
+	for (int i = 0; i < ntasks; i++) {
+		sh.sc.task[i].kind = ST_FN;
+		sh.sc.task[i].stop_signal = SIGTERM;
+	}
+}
+
+/* Task k's next incarnation, pid, started `at` ms after t0. */
+static void incarnation(int k, pid_t pid, int at)
+{
+	struct st_task_rec *r = &sh.task[k];
+
+	r->pid[r->incarnations] = pid;
+	r->start_ns[r->incarnations++] = T0 + MS(at);
+}
+
+static void fault(int kind, int target, pid_t pid, int at, int signo)
+{
+	int i = sh.sc.nfaults++;
+
+	sh.sc.fault[i].kind = kind;
+	sh.sc.fault[i].target = target;
+	sh.sc.fault[i].signo = signo;
+	sh.fault[i].fired = 1;
+	sh.fault[i].pid = pid;
+	sh.fault[i].ns = T0 + MS(at);
+}
+
+static void action(int k, int what, int code, int at)
+{
+	sh.sc.task[k].action = what;
+	sh.sc.task[k].action_code = code;
+	sh.task[k].action_ns = T0 + MS(at);
+	sh.task[k].action_pid = sh.task[k].pid[0];
+}
+
+/* Whether the oracle allows this stop, at this time. */
+static int allowed(int reason, int code, int status, int task, int at)
+{
+	for (int i = 0; i < ex.n; i++) {
+		const struct st_outcome *o = &ex.out[i];
+
+		if (o->kind == ST_OUT_STOP && o->reason == reason &&
+		    o->code == code && o->status == status && o->task == task &&
+		    o->at_ns == T0 + MS(at))
+			return 1;
+	}
+	return 0;
+}
+
+static void oracle(void)
+{
+	st_oracle(&sh, &ex);
+	assert_false(ex.overflow);
+}
+
+static void test_stop_all_first_end_stops(void **state)
+{
+	scenario(SF_STOP_ALL, 2, 3);
+	incarnation(0, 201, 1);
+	incarnation(1, 202, 1);
+	fault(ST_F_KILL_TASK, 1, 202, 100, 0);
+	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_KILLED, SIGKILL, 137, 1, 100));
+	assert_int_equal(ex.out[0].pid, 202);
+}
+
+static void test_request_racing_a_signal_allows_both(void **state)
+{
+	scenario(SF_STOP_ALL, 1, 3);
+	incarnation(0, 201, 1);
+	action(0, ST_ACT_REQUEST, 300, 100);
+	fault(ST_F_SIGNAL_MASTER, -1, MASTER, 110, SIGHUP);
+	oracle();
+	assert_int_equal(ex.n, 2);
+	assert_true(allowed(SF_REASON_REQUEST, 300, 300 & 255, 0, 100));
+	assert_true(allowed(SF_REASON_SIGNAL, SIGHUP, 0, -1, 110));
+}
+
+static void test_events_apart_have_one_order(void **state)
+{
+	scenario(SF_STOP_ALL, 1, 3);
+	incarnation(0, 201, 1);
+	action(0, ST_ACT_REQUEST, 7, 100);
+	fault(ST_F_SIGNAL_MASTER, -1, MASTER,
+	      100 + (int)(2 * st_window_ns() / MS(1)), SIGHUP);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_REQUEST, 7, 7, 0, 100));
+}
+
+static void test_temporary_end_does_not_stop_one_for_one(void **state)
+{
+	scenario(SF_ONE_FOR_ONE, 2, 3);
+	sh.sc.task[1].restart = SF_PERMANENT;
+	incarnation(0, 201, 1);
+	incarnation(1, 202, 1);
+	fault(ST_F_KILL_TASK, 0, 201, 50, 0);
+	fault(ST_F_TERMINATOR, -1, MASTER, 300, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_SIGNAL, SIGTERM, 0, -1, 300));
+}
+
+static void test_last_end_stops_the_group(void **state)
+{
+	scenario(SF_ONE_FOR_ONE, 2, 3);
+	incarnation(0, 201, 1);
+	incarnation(1, 202, 1);
+	fault(ST_F_KILL_TASK, 0, 201, 50, 0);
+	action(1, ST_ACT_EXIT, 3, 100);
+	fault(ST_F_TERMINATOR, -1, MASTER, 300, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_EXITED, 3, 3, 1, 100));
+}
+
+static void test_restart_beyond_intensity_stops(void **state)
+{
+	scenario(SF_ONE_FOR_ONE, 1, 1);
+	sh.sc.task[0].restart = SF_PERMANENT;
+	incarnation(0, 201, 1);
+	incarnation(0, 203, 51);
+	fault(ST_F_KILL_TASK, 0, 201, 50, 0);
+	fault(ST_F_KILL_TASK, 0, 203, 150, 0);
+	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_KILLED, SIGKILL, 137, 0, 150));
+	assert_int_equal(ex.out[0].pid, 203);
+}
+
+/* Under one-for-all the master stops t1 to restart it with t0: the end of
+ * that old t1 is the master's doing and is not a failure. */
+static void test_sibling_stopped_for_a_restart_is_not_a_failure(void **state)
+{
+	scenario(SF_ONE_FOR_ALL, 2, 1);
+	sh.sc.task[0].restart = SF_PERMANENT;
+	sh.sc.task[1].restart = SF_PERMANENT;
+	incarnation(0, 201, 1);
+	incarnation(1, 202, 1);
+	fault(ST_F_KILL_TASK, 0, 201, 50, 0);
+	fault(ST_F_KILL_TASK, 1, 202, 200, 0);
+	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_SIGNAL, SIGTERM, 0, -1, 400));
+}
+
+static void test_sigterm_to_a_function_task_under_stop_all(void **state)
+{
+	scenario(SF_STOP_ALL, 1, 3);
+	incarnation(0, 201, 1);
+	fault(ST_F_TERM_TASK, 0, 201, 80, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_SIGNAL, SIGTERM, 0, 0, 80));
+	assert_int_equal(ex.out[0].pid, 201);
+}
+
+/* A SIGTERM sent to a SIGSTOPped exec task kills it only at SIGCONT. */
+static void test_signal_to_a_stopped_task_waits_for_sigcont(void **state)
+{
+	scenario(SF_STOP_ALL, 1, 3);
+	sh.sc.task[0].kind = ST_EXEC;
+	incarnation(0, 201, 1);
+	fault(ST_F_STOP_TASK, 0, 201, 50, 0);
+	sh.fault[0].cont_ns = T0 + MS(250);
+	fault(ST_F_TERM_TASK, 0, 201, 100, SIGTERM);
+	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_KILLED, SIGTERM, 143, 0, 250));
+}
+
+static void test_missing_program_fails_the_start(void **state)
+{
+	scenario(SF_ONE_FOR_ALL, 2, 3);
+	sh.sc.task[1].kind = ST_EXEC_MISSING;
+	incarnation(0, 201, 1);
+	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_START_FAILED, ENOENT, 127, 1, 0));
+}
+
+static void test_scribbled_cause_allows_any_cause_only(void **state)
+{
+	scenario(SF_STOP_ALL, 1, 3);
+	incarnation(0, 201, 1);
+	action(0, ST_ACT_SCRIBBLE, 0, 100);
+	sh.sc.task[0].scribble = ST_SCRIB_CAUSE;
+	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_int_equal(ex.out[0].kind, ST_OUT_ANY);
+	/* in time: by the terminator at the latest */
+	assert_true(ex.out[0].at_ns == T0 + MS(400));
+}
+
+static void test_nothing_after_the_master_is_killed(void **state)
+{
+	scenario(SF_STOP_ALL, 1, 3);
+	incarnation(0, 201, 1);
+	fault(ST_F_KILL_MASTER, -1, MASTER, 50, SIGKILL);
+	fault(ST_F_KILL_TASK, 0, 201, 100, 0);
+	oracle();
+	assert_int_equal(ex.n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stop_all_first_end_stops),
+		cmocka_unit_test(test_request_racing_a_signal_allows_both),
+		cmocka_unit_test(test_events_apart_have_one_order),
+		cmocka_unit_test(test_temporary_end_does_not_stop_one_for_one),
+		cmocka_unit_test(test_last_end_stops_the_group),
+		cmocka_unit_test(test_restart_beyond_intensity_stops),
+		cmocka_unit_test(test_sibling_stopped_for_a_restart_is_not_a_failure),
+		cmocka_unit_test(test_sigterm_to_a_function_task_under_stop_all),
+		cmocka_unit_test(test_signal_to_a_stopped_task_waits_for_sigcont),
+		cmocka_unit_test(test_missing_program_fails_the_start),
+		cmocka_unit_test(test_scribbled_cause_allows_any_cause_only),
+		cmocka_unit_test(test_nothing_after_the_master_is_killed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
