@@ -3,9 +3,10 @@
  * record each incarnation in the shared record, fork the grandchildren of
  * the plan, fork a bomb, sleep to a moment of the scenario's timeline.
  *
- * Grandchildren ignore every stop signal and pause forever: only SIGKILL
- * ends them, so only the master's sweep can.  They do not arm
- * PR_SET_PDEATHSIG: nothing here helps the library clean up.
+ * Grandchildren pause forever; a function task's keep its stop handler,
+ * which does not end them, and one that calls setsid() ignores the stop
+ * signals: only SIGKILL ends those, so only the master's sweep can.  None
+ * arms PR_SET_PDEATHSIG: nothing here helps the library clean up.
  */
 #include <errno.h>
 #include <signal.h>
@@ -30,13 +31,17 @@ uint64_t st_ident(pid_t pid, uint64_t starttime)
 	return (uint64_t)pid << 42 | (starttime & ((UINT64_C(1) << 42) - 1));
 }
 
+/* A plain grandchild keeps what it inherited: in a function task, the
+ * task's own stop handler (as a worker that runs the task's code would),
+ * which must not make it speak for the task.  One that leaves the session
+ * ignores every stop signal, as a daemon would. */
 static void __attribute__((noreturn)) linger(int new_session)
 {
 	static const int ignored[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP,
 				       SIGUSR1, SIGUSR2, SIGPIPE };
 	sigset_t none;
 
-	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+	for (size_t i = 0; new_session && i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		signal(ignored[i], SIG_IGN);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
