@@ -1,0 +1,56 @@
+/*
+ * grouputil.h - what the group tests share: the no-leftovers check run
+ * after every test, a log sink to look at what the group logged, process
+ * listings, and tasks many tests use.
+ */
+#ifndef SF_GROUPUTIL_H
+#define SF_GROUPUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "stopflag.h"
+
+/* Make the test process a child subreaper, so that whatever a test leaves
+ * behind comes back to it.  Call once, first thing in main(). */
+void gu_init(void);
+
+/* cmocka setup/teardown: the log is emptied before each test; after it,
+ * the test fails if anything was left for the test process to reap or is
+ * still alive (it is killed and reaped then, so the next test starts
+ * clean), or if the group logged an internal error (LOG_CRIT). */
+int gu_setup(void **state);
+int gu_teardown(void **state);
+
+/* A group that logs to the sink below. */
+sf_group *gu_group(void);
+
+/* The log sink (sf_log_fn) and what it kept. */
+void gu_log(void *ctx, int priority, const char *msg);
+int gu_logged(const char *needle);  /* lines that contain needle */
+void gu_log_dump(void);             /* every line, as TAP comments */
+
+/* The living children of pid (its zombies left out); at most max. */
+int gu_children_of(pid_t pid, pid_t *pids, int max);
+
+/* Whether pid exists at all (a zombie counts). */
+bool gu_exists(pid_t pid);
+
+/* Tasks.  wait: until a stop, returns 0.  exit: returns (intptr_t)arg at
+ * once.  deaf: ignores its stop signals and the flag, runs until killed. */
+int gu_task_wait(sf_task *task, void *arg);
+int gu_task_exit(sf_task *task, void *arg);
+int gu_task_deaf(sf_task *task, void *arg);
+
+/* A NULL-terminated argv of copies of the arguments (the API takes
+ * char *const[], as execv() does); freed after the test. */
+char **gu_argv(const char *arg0, ...);
+
+/* Zeroed memory shared with every process forked afterwards. */
+void *gu_shared(size_t size);
+
+/* The path of a program built in tests/ (from $top_builddir). */
+const char *gu_built(const char *name);
+
+#endif
