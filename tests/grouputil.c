@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -30,6 +31,11 @@ enum { ARGVS_MAX = 64 };
 
 static char **argvs[ARGVS_MAX];
 static int nargvs;
+enum { TMP_MAX_PATHS = 8 };
+
+static char tmp_dir[64];
+static char tmp_paths[TMP_MAX_PATHS][96];
+static int ntmp;
 static char *lines[LOG_MAX];
 static int priorities[LOG_MAX];
 static int nlines;
@@ -150,6 +156,45 @@ static void argvs_free(void)
 	nargvs = 0;
 }
 
+const char *gu_tmp(const char *name)
+{
+	if (!tmp_dir[0]) {
+		strcpy(tmp_dir, "/tmp/sf-test-XXXXXX");
+		assert_non_null(mkdtemp(tmp_dir));
+	}
+	assert_true(ntmp < TMP_MAX_PATHS);
+	snprintf(tmp_paths[ntmp], sizeof(tmp_paths[ntmp]), "%s/%s", tmp_dir,
+		 name);
+	return tmp_paths[ntmp++];
+}
+
+const char *gu_fifo(void)
+{
+	const char *path = gu_tmp("fifo");
+
+	assert_int_equal(mkfifo(path, 0600), 0);
+	return path;
+}
+
+void gu_read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(buf, (int)size, f));
+	fclose(f);
+}
+
+static void tmp_remove(void)
+{
+	for (int i = 0; i < ntmp; i++)
+		unlink(tmp_paths[i]);
+	if (tmp_dir[0])
+		rmdir(tmp_dir);
+	tmp_dir[0] = '\0';
+	ntmp = 0;
+}
+
 int gu_setup(void **state)
 {
 	(void)state;
@@ -190,6 +235,7 @@ int gu_teardown(void **state)
 		gu_log_dump();
 	log_clear();
 	argvs_free();
+	tmp_remove();
 	tu_watchdog_off();
 	return bad ? -1 : 0;
 }

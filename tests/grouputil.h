@@ -47,6 +47,15 @@ int gu_task_deaf(sf_task *task, void *arg);
  * char *const[], as execv() does); freed after the test. */
 char **gu_argv(const char *arg0, ...);
 
+/* A path named name in a fresh temporary directory, removed with what is
+ * in it after the test. */
+const char *gu_tmp(const char *name);
+
+/* A fifo there; and one line read from a fifo (blocks until a writer
+ * comes) or a file. */
+const char *gu_fifo(void);
+void gu_read_line(const char *path, char *buf, size_t size);
+
 /* Zeroed memory shared with every process forked afterwards. */
 void *gu_shared(size_t size);
 
