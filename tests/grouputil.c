@@ -51,6 +51,8 @@ void gu_init(void)
 void gu_log(void *ctx, int priority, const char *msg)
 {
 	(void)ctx;
+	if (getenv("GU_LOG_ECHO"))
+		printf("# log <%d> %s\n", priority, msg);
 	if (nlines == LOG_MAX)
 		return;
 	lines[nlines] = strdup(msg);
