@@ -59,7 +59,7 @@ void gu_log(void *ctx, int priority, const char *msg)
 	priorities[nlines++] = priority;
 }
 
-static void log_clear(void)
+void gu_log_clear(void)
 {
 	for (int i = 0; i < nlines; i++)
 		free(lines[i]);
@@ -200,7 +200,7 @@ static void tmp_remove(void)
 int gu_setup(void **state)
 {
 	(void)state;
-	log_clear();
+	gu_log_clear();
 	return 0;
 }
 
@@ -235,7 +235,7 @@ int gu_teardown(void **state)
 		}
 	if (bad)
 		gu_log_dump();
-	log_clear();
+	gu_log_clear();
 	argvs_free();
 	tmp_remove();
 	tu_watchdog_off();
