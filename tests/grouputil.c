@@ -76,6 +76,17 @@ int gu_logged(const char *needle)
 	return n;
 }
 
+int gu_logged_at(int priority, const char *needle)
+{
+	int n = 0;
+
+	for (int i = 0; i < nlines; i++)
+		if (priorities[i] == priority && lines[i] &&
+		    strstr(lines[i], needle))
+			n++;
+	return n;
+}
+
 void gu_log_dump(void)
 {
 	for (int i = 0; i < nlines; i++)

@@ -29,6 +29,7 @@ sf_group *gu_group(void);
 /* The log sink (sf_log_fn) and what it kept. */
 void gu_log(void *ctx, int priority, const char *msg);
 int gu_logged(const char *needle);  /* lines that contain needle */
+int gu_logged_at(int priority, const char *needle); /* at that priority */
 void gu_log_clear(void);
 void gu_log_dump(void);             /* every line, as TAP comments */
 
