@@ -83,6 +83,19 @@ static void reset_dispositions(void)
 		sigaction(signo, &dfl, NULL);
 }
 
+/* The signals the C library keeps for itself (32 and 33 in glibc) refuse
+ * sigaction(), but an inherited SIG_IGN on them would survive the exec.
+ * Just before the exec the library no longer needs them: the raw system
+ * call sets them to the default.  A zeroed kernel sigaction is SIG_DFL,
+ * no flags, an empty mask, whatever its layout on this architecture. */
+static void reset_reserved_signals(void)
+{
+	unsigned long dfl[16] = { 0 };
+
+	for (int signo = 32; signo < SIGRTMIN; signo++)
+		syscall(SYS_rt_sigaction, signo, dfl, NULL, (NSIG - 1) / 8);
+}
+
 static void close_range_(unsigned first, unsigned last, int flags, int *err)
 {
 	if (*err == 0 && first <= last &&
@@ -121,6 +134,7 @@ static _Noreturn void exec_task(struct sf_task *t, int errfd)
 	int err;
 
 	close_inherited_fds(errfd);
+	reset_reserved_signals();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (getppid() != t->master) {
