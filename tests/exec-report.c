@@ -1,7 +1,7 @@
 /*
  * exec-report.c - run as an exec task, writes what it inherited to the
- * file named by argv[1]: its open fds above 2, its signal mask, ignored and
- * caught signals (from /proc/self/status), whether it leads its own process
+ * file named by argv[1]: its open fds above 2, its signal mask and ignored
+ * signals (from /proc/self/status), whether it leads its own process
  * group, its session, and its parent-death signal.
  */
 #include <dirent.h>
@@ -35,8 +35,7 @@ static void report_signals(FILE *out)
 	char line[256];
 
 	while (status && fgets(line, sizeof(line), status))
-		if (!strncmp(line, "SigBlk:", 7) || !strncmp(line, "SigIgn:", 7) ||
-		    !strncmp(line, "SigCgt:", 7))
+		if (!strncmp(line, "SigBlk:", 7) || !strncmp(line, "SigIgn:", 7))
 			fputs(line, out);
 	if (status)
 		fclose(status);
