@@ -23,24 +23,32 @@ static void noop_log(void *ctx, int priority, const char *msg)
 {
 }
 
+/* Every call that changes a group, with good arguments otherwise: each
+ * must return want. */
+static void every_change(sf_group *g, int want)
+{
+	char **argv = gu_argv("true", NULL);
+
+	assert_int_equal(sf_group_add(g, "new", gu_task_wait, NULL), want);
+	assert_int_equal(sf_group_add_exec(g, "new-exec", argv), want);
+	assert_int_equal(sf_group_set_option(g, 0, "k", "v"), want);
+	assert_int_equal(sf_group_set_grace(g, 1), want);
+	assert_int_equal(sf_group_set_strategy(g, SF_ONE_FOR_ONE), want);
+	assert_int_equal(sf_group_set_intensity(g, 1, 1), want);
+	assert_int_equal(sf_group_set_restart(g, 0, SF_PERMANENT), want);
+	assert_int_equal(sf_group_set_stop_signal(g, 0, SIGINT), want);
+	assert_int_equal(sf_group_set_log(g, noop_log, NULL), want);
+	assert_int_equal(sf_group_set_hooks(g, NULL, NULL, NULL), want);
+	assert_int_equal(sf_group_run(g), want);
+}
+
 static void test_null_group(void **state)
 {
-	char *argv[] = { gu_argv("true", NULL)[0], NULL };
 	struct sf_cause cause;
 
 	assert_int_equal(sf_group_create(NULL), -EINVAL);
 	sf_group_destroy(NULL);
-	assert_int_equal(sf_group_add(NULL, "a", gu_task_wait, NULL), -EINVAL);
-	assert_int_equal(sf_group_add_exec(NULL, "a", argv), -EINVAL);
-	assert_int_equal(sf_group_set_option(NULL, 0, "k", "v"), -EINVAL);
-	assert_int_equal(sf_group_set_grace(NULL, 1), -EINVAL);
-	assert_int_equal(sf_group_set_strategy(NULL, SF_STOP_ALL), -EINVAL);
-	assert_int_equal(sf_group_set_intensity(NULL, 1, 1), -EINVAL);
-	assert_int_equal(sf_group_set_restart(NULL, 0, SF_PERMANENT), -EINVAL);
-	assert_int_equal(sf_group_set_stop_signal(NULL, 0, SIGTERM), -EINVAL);
-	assert_int_equal(sf_group_set_log(NULL, noop_log, NULL), -EINVAL);
-	assert_int_equal(sf_group_set_hooks(NULL, NULL, NULL, NULL), -EINVAL);
-	assert_int_equal(sf_group_run(NULL), -EINVAL);
+	every_change(NULL, -EINVAL);
 	assert_int_equal(sf_group_cause(NULL, &cause, NULL), -EINVAL);
 	assert_null(sf_group_flag(NULL));
 }
@@ -134,7 +142,6 @@ static void test_no_tasks_no_run(void **state)
 /* After the run: no more changes, no second run. */
 static void test_busy_after_run(void **state)
 {
-	char **argv = gu_argv("true", NULL);
 	sf_group *g = gu_group();
 	struct sf_cause cause;
 
@@ -142,17 +149,7 @@ static void test_busy_after_run(void **state)
 	assert_int_equal(sf_group_add(g, "a", gu_task_exit, NULL), 0);
 	assert_int_equal(sf_group_run(g), 0);
 	assert_int_equal(sf_group_cause(g, &cause, NULL), 0);
-	assert_int_equal(sf_group_run(g), -EBUSY);
-	assert_int_equal(sf_group_add(g, "b", gu_task_wait, NULL), -EBUSY);
-	assert_int_equal(sf_group_add_exec(g, "c", argv), -EBUSY);
-	assert_int_equal(sf_group_set_option(g, 0, "k", "v"), -EBUSY);
-	assert_int_equal(sf_group_set_grace(g, 1), -EBUSY);
-	assert_int_equal(sf_group_set_strategy(g, SF_ONE_FOR_ONE), -EBUSY);
-	assert_int_equal(sf_group_set_intensity(g, 1, 1), -EBUSY);
-	assert_int_equal(sf_group_set_restart(g, 0, SF_PERMANENT), -EBUSY);
-	assert_int_equal(sf_group_set_stop_signal(g, 0, SIGINT), -EBUSY);
-	assert_int_equal(sf_group_set_log(g, NULL, NULL), -EBUSY);
-	assert_int_equal(sf_group_set_hooks(g, NULL, NULL, NULL), -EBUSY);
+	every_change(g, -EBUSY);
 	sf_group_destroy(g);
 }
 
@@ -205,21 +202,13 @@ static void test_bad_calls_in_a_task(void **state)
 	sf_group_destroy(g);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-#define T(t) cmocka_unit_test_setup_teardown(t, gu_setup, gu_teardown)
-		T(test_null_group),
-		T(test_bad_tasks),
-		T(test_bad_settings),
-		T(test_bad_stop_signals),
-		T(test_no_tasks_no_run),
-		T(test_busy_after_run),
-		T(test_null_task),
-		T(test_bad_calls_in_a_task),
-	};
-
-	gu_init();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+GU_MAIN(
+	GU_TEST(test_null_group),
+	GU_TEST(test_bad_tasks),
+	GU_TEST(test_bad_settings),
+	GU_TEST(test_bad_stop_signals),
+	GU_TEST(test_no_tasks_no_run),
+	GU_TEST(test_busy_after_run),
+	GU_TEST(test_null_task),
+	GU_TEST(test_bad_calls_in_a_task)
+)

@@ -15,6 +15,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,8 +33,8 @@
 /* Dirty the master: an fd without close-on-exec (twice), SIGUSR2 blocked,
  * SIGUSR1 and SIGPIPE ignored, and the C library's own signals 32 and 33
  * ignored too (sigaction() refuses them; `make check` has been seen to
- * hand them down ignored).  undirty() puts it back. */
-static int dirty_fds[2];
+ * hand them down ignored). */
+static int dirty_fd;
 
 /* handler (SIG_IGN = 1, SIG_DFL = 0) first, as the kernel's sigaction
  * has it on x86-64, arm64 and most others */
@@ -44,36 +45,26 @@ static void raw_disposition(int signo, unsigned long handler)
 	syscall(SYS_rt_sigaction, signo, ksa, NULL, (NSIG - 1) / 8);
 }
 
-static void dirty(void)
+/* on: dirty; off: clean again */
+static void dirty(bool on)
 {
 	sigset_t usr2;
 
-	dirty_fds[0] = open("/dev/null", O_RDONLY);
-	assert_true(dirty_fds[0] > 2);
-	dirty_fds[1] = dup2(dirty_fds[0], 40);
-	assert_int_equal(dirty_fds[1], 40);
+	if (on) {
+		dirty_fd = open("/dev/null", O_RDONLY);
+		assert_true(dirty_fd > 2);
+		assert_int_equal(dup2(dirty_fd, 40), 40);
+	} else {
+		close(dirty_fd);
+		close(40);
+	}
 	sigemptyset(&usr2);
 	sigaddset(&usr2, SIGUSR2);
-	sigprocmask(SIG_BLOCK, &usr2, NULL);
-	signal(SIGUSR1, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	raw_disposition(32, 1);
-	raw_disposition(33, 1);
-}
-
-static void undirty(void)
-{
-	sigset_t usr2;
-
-	close(dirty_fds[0]);
-	close(dirty_fds[1]);
-	sigemptyset(&usr2);
-	sigaddset(&usr2, SIGUSR2);
-	sigprocmask(SIG_UNBLOCK, &usr2, NULL);
-	signal(SIGUSR1, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	raw_disposition(32, 0);
-	raw_disposition(33, 0);
+	sigprocmask(on ? SIG_BLOCK : SIG_UNBLOCK, &usr2, NULL);
+	signal(SIGUSR1, on ? SIG_IGN : SIG_DFL);
+	signal(SIGPIPE, on ? SIG_IGN : SIG_DFL);
+	raw_disposition(32, on);
+	raw_disposition(33, on);
 }
 
 static void expect_line(const char *path, const char *key, const char *want)
@@ -110,9 +101,9 @@ static void test_exec_task_runs_clean(void **state)
 	assert_int_equal(sf_group_add_exec(g, "hup",
 		gu_argv(gu_built("exec-report"), hup, NULL)), 1);
 	assert_int_equal(sf_group_set_stop_signal(g, 1, SIGHUP), 0);
-	dirty();
+	dirty(true);
 	assert_int_equal(sf_group_run(g), 0);
-	undirty();
+	dirty(false);
 	snprintf(sid, sizeof(sid), " %d", (int)getsid(0));
 	for (int i = 0; i < 2; i++) {
 		const char *report = i ? hup : term;
@@ -167,24 +158,16 @@ static void test_function_task_runs_clean(void **state)
 	tu_watchdog(20, __func__);
 	assert_int_equal(sf_group_add(g, "self", inspect_self, NULL), 0);
 	assert_int_equal(sf_group_set_stop_signal(g, 0, SIGALRM), 0);
-	dirty();
+	dirty(true);
 	status = sf_group_run(g);
-	undirty();
+	dirty(false);
 	if (status != 0)
 		fail_msg("the function task saw what it should not: 0x%x",
 			 status);
 	sf_group_destroy(g);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-#define T(t) cmocka_unit_test_setup_teardown(t, gu_setup, gu_teardown)
-		T(test_exec_task_runs_clean),
-		T(test_function_task_runs_clean),
-	};
-
-	gu_init();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+GU_MAIN(
+	GU_TEST(test_exec_task_runs_clean),
+	GU_TEST(test_function_task_runs_clean)
+)

@@ -160,16 +160,8 @@ static void test_hooks_once_each(void **state)
 	sf_group_destroy(g);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-#define T(t) cmocka_unit_test_setup_teardown(t, gu_setup, gu_teardown)
-		T(test_log_tells_every_event),
-		T(test_library_writes_nothing_itself),
-		T(test_hooks_once_each),
-	};
-
-	gu_init();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+GU_MAIN(
+	GU_TEST(test_log_tells_every_event),
+	GU_TEST(test_library_writes_nothing_itself),
+	GU_TEST(test_hooks_once_each)
+)

@@ -107,22 +107,6 @@ static void add(sf_group *g, const char *name, struct spec *s,
 	assert_int_equal(sf_group_set_restart(g, id, restart), 0);
 }
 
-static void run_expect(sf_group *g, int status, enum sf_reason reason,
-		       const char *name)
-{
-	struct sf_cause cause;
-	const char *who;
-	int got = sf_group_run(g);
-
-	if (got != status)
-		gu_log_dump();
-	assert_int_equal(got, status);
-	assert_int_equal(sf_group_cause(g, &cause, &who), 0);
-	assert_int_equal(cause.reason, reason);
-	if (name)
-		assert_string_equal(who, name);
-}
-
 /* -------------------------------------------------------- strategies */
 
 static void test_one_for_one(void **state)
@@ -135,7 +119,7 @@ static void test_one_for_one(void **state)
 	s[0].code = 9;
 	add(g, "a", &s[0], SF_PERMANENT, "11r");
 	add(g, "b", &s[1], SF_PERMANENT, "w");
-	run_expect(g, 9, SF_REASON_REQUEST, "a");
+	gu_run_expect(g, 9, SF_REASON_REQUEST, GU_ANY, "a");
 	assert_int_equal(s[0].runs, 3);
 	assert_int_equal(s[1].runs, 1);
 	assert_int_equal(gu_logged("task a: restarting (one-for-one)"), 2);
@@ -155,7 +139,7 @@ static void test_one_for_all(void **state)
 	add(g, "a", &s[0], SF_PERMANENT, "1r");
 	add(g, "b", &s[1], SF_TRANSIENT, "w");
 	add(g, "c", &s[2], SF_TEMPORARY, "w");
-	run_expect(g, 9, SF_REASON_REQUEST, "a");
+	gu_run_expect(g, 9, SF_REASON_REQUEST, GU_ANY, "a");
 	assert_int_equal(s[0].runs, 2);
 	assert_int_equal(s[1].runs, 2);
 	assert_int_equal(s[2].runs, 1);
@@ -177,7 +161,7 @@ static void test_rest_for_one(void **state)
 	add(g, "b", &s[1], SF_PERMANENT, "1w");
 	add(g, "c", &s[2], SF_PERMANENT, "w");
 	add(g, "d", &s[3], SF_PERMANENT, "wr");
-	run_expect(g, 9, SF_REASON_REQUEST, "d");
+	gu_run_expect(g, 9, SF_REASON_REQUEST, GU_ANY, "d");
 	assert_int_equal(s[0].runs, 1);
 	assert_int_equal(s[1].runs, 2);
 	assert_int_equal(s[2].runs, 2);
@@ -224,7 +208,7 @@ static void test_restart_types(void **state)
 	add(g, "transient-killed", &s[3], SF_TRANSIENT, "kw");
 	add(g, "temporary-fail", &s[4], SF_TEMPORARY, "1w");
 	assert_int_equal(sf_group_add(g, "controller", controller, &t), 5);
-	run_expect(g, 5, SF_REASON_REQUEST, "controller");
+	gu_run_expect(g, 5, SF_REASON_REQUEST, GU_ANY, "controller");
 	for (int i = 0; i < 5; i++)
 		if (s[i].runs != want[i])
 			fail_msg("task %d ran %d times, not %d", i, s[i].runs,
@@ -240,7 +224,7 @@ static void test_stop_all_ignores_restart_types(void **state)
 	tu_watchdog(20, __func__);
 	add(g, "a", &s[0], SF_PERMANENT, "1w");
 	add(g, "b", &s[1], SF_PERMANENT, "w");
-	run_expect(g, 1, SF_REASON_EXITED, "a");
+	gu_run_expect(g, 1, SF_REASON_EXITED, GU_ANY, "a");
 	assert_int_equal(s[0].runs, 1);
 	assert_int_equal(s[1].runs, 1);
 	sf_group_destroy(g);
@@ -258,7 +242,7 @@ static void intensity_exceeded(enum sf_strategy strategy, const char *plan,
 	assert_int_equal(sf_group_set_intensity(g, 2, 10000), 0);
 	add(g, "crasher", &s[0], SF_PERMANENT, plan);
 	add(g, "steady", &s[1], SF_PERMANENT, "w");
-	run_expect(g, status, reason, "crasher");
+	gu_run_expect(g, status, reason, GU_ANY, "crasher");
 	assert_int_equal(s[0].runs, 3);
 	/* one-for-all takes steady along every time: it counts once */
 	assert_int_equal(s[1].runs, strategy == SF_ONE_FOR_ALL ? 3 : 1);
@@ -286,7 +270,7 @@ static void test_intensity_window_slides(void **state)
 	assert_int_equal(sf_group_set_intensity(g, 1, 100), 0);
 	s[0].code = 0;
 	add(g, "slow", &s[0], SF_PERMANENT, "ssssr");
-	run_expect(g, 0, SF_REASON_REQUEST, "slow");
+	gu_run_expect(g, 0, SF_REASON_REQUEST, GU_ANY, "slow");
 	assert_int_equal(s[0].runs, 5);
 	assert_int_equal(gu_logged("restarts in"), 0);
 	sf_group_destroy(g);
@@ -302,7 +286,7 @@ static void test_intensity_zero(void **state)
 	assert_int_equal(sf_group_set_strategy(g, SF_ONE_FOR_ONE), 0);
 	assert_int_equal(sf_group_set_intensity(g, 0, 1000), 0);
 	add(g, "once", &s[0], SF_PERMANENT, "1w");
-	run_expect(g, 1, SF_REASON_EXITED, "once");
+	gu_run_expect(g, 1, SF_REASON_EXITED, GU_ANY, "once");
 	assert_int_equal(s[0].runs, 1);
 	sf_group_destroy(g);
 }
@@ -324,7 +308,7 @@ static void test_requests_always_stop(void **state)
 		s[0].code = 300; /* modulo 256 */
 		add(g, "asker", &s[0], SF_PERMANENT, "r");
 		add(g, "other", &s[1], SF_PERMANENT, "w");
-		run_expect(g, 44, SF_REASON_REQUEST, "asker");
+		gu_run_expect(g, 44, SF_REASON_REQUEST, GU_ANY, "asker");
 		assert_int_equal(s[0].runs, 1);
 		assert_int_equal(s[1].runs, 1);
 		sf_group_destroy(g);
@@ -341,7 +325,7 @@ static void test_task_stopped_alone_restarts(void **state)
 	s[0].code = 6;
 	add(g, "stopped", &s[0], SF_PERMANENT, "tr");
 	add(g, "other", &s[1], SF_PERMANENT, "w");
-	run_expect(g, 6, SF_REASON_REQUEST, "stopped");
+	gu_run_expect(g, 6, SF_REASON_REQUEST, GU_ANY, "stopped");
 	assert_int_equal(s[0].runs, 2);
 	assert_int_equal(s[1].runs, 1);
 	sf_group_destroy(g);
@@ -360,7 +344,7 @@ static void test_cycled_task_killed_after_grace(void **state)
 	s[0].wait_for = 2;
 	add(g, "a", &s[0], SF_PERMANENT, "1r");
 	add(g, "deaf", &s[1], SF_PERMANENT, "d");
-	run_expect(g, 3, SF_REASON_REQUEST, "a");
+	gu_run_expect(g, 3, SF_REASON_REQUEST, GU_ANY, "a");
 	assert_int_equal(s[1].runs, 2);
 	assert_int_equal(gu_logged("still running 100 ms after its stop "
 				   "signal: SIGKILL"), 1);
@@ -379,7 +363,7 @@ static void test_nothing_left_stops(void **state)
 	assert_int_equal(sf_group_set_strategy(g, SF_ONE_FOR_ONE), 0);
 	add(g, "quick", &s[0], SF_TEMPORARY, "0");
 	add(g, "last", &s[1], SF_TEMPORARY, "s");
-	run_expect(g, 1, SF_REASON_EXITED, "last");
+	gu_run_expect(g, 1, SF_REASON_EXITED, GU_ANY, "last");
 	assert_int_equal(gu_logged("no task left to run"), 1);
 	assert_int_equal(s[0].runs, 1);
 	assert_int_equal(s[1].runs, 1);
@@ -398,31 +382,23 @@ static void test_exec_task_restarts(void **state)
 		gu_argv("sh", "-c", "exit 2", NULL)), 0);
 	assert_int_equal(sf_group_set_restart(g, 0, SF_PERMANENT), 0);
 	add(g, "other", &s[0], SF_PERMANENT, "w");
-	run_expect(g, 2, SF_REASON_EXITED, "sh");
+	gu_run_expect(g, 2, SF_REASON_EXITED, GU_ANY, "sh");
 	assert_int_equal(gu_logged("task sh (pid"), 8); /* 4 starts, 4 ends */
 	sf_group_destroy(g);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-#define T(t) cmocka_unit_test_setup_teardown(t, gu_setup, gu_teardown)
-		T(test_one_for_one),
-		T(test_one_for_all),
-		T(test_rest_for_one),
-		T(test_restart_types),
-		T(test_stop_all_ignores_restart_types),
-		T(test_intensity_exceeded),
-		T(test_intensity_window_slides),
-		T(test_intensity_zero),
-		T(test_requests_always_stop),
-		T(test_task_stopped_alone_restarts),
-		T(test_cycled_task_killed_after_grace),
-		T(test_nothing_left_stops),
-		T(test_exec_task_restarts),
-	};
-
-	gu_init();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+GU_MAIN(
+	GU_TEST(test_one_for_one),
+	GU_TEST(test_one_for_all),
+	GU_TEST(test_rest_for_one),
+	GU_TEST(test_restart_types),
+	GU_TEST(test_stop_all_ignores_restart_types),
+	GU_TEST(test_intensity_exceeded),
+	GU_TEST(test_intensity_window_slides),
+	GU_TEST(test_intensity_zero),
+	GU_TEST(test_requests_always_stop),
+	GU_TEST(test_task_stopped_alone_restarts),
+	GU_TEST(test_cycled_task_killed_after_grace),
+	GU_TEST(test_nothing_left_stops),
+	GU_TEST(test_exec_task_restarts)
+)

@@ -47,14 +47,7 @@ static sf_group *group_with(char **bad_argv)
 
 static void expect_start_failed(sf_group *g, int status, int err)
 {
-	struct sf_cause cause;
-	const char *name;
-
-	assert_int_equal(sf_group_run(g), status);
-	assert_int_equal(sf_group_cause(g, &cause, &name), 0);
-	assert_int_equal(cause.reason, SF_REASON_START_FAILED);
-	assert_int_equal(cause.code, err);
-	assert_string_equal(name, "bad");
+	gu_run_expect(g, status, SF_REASON_START_FAILED, err, "bad");
 	assert_int_equal(ready_calls, 0);
 	assert_int_equal(gu_logged("task waiter (pid"), 2); /* started, ended */
 	assert_int_equal(gu_logged("task never"), 0);
@@ -148,32 +141,18 @@ static int reports_failure(sf_task *task, void *arg)
 
 static void test_task_reported_start_failure_is_71(void **state)
 {
-	struct sf_cause cause;
-	const char *name;
 	sf_group *g = gu_group();
 
 	tu_watchdog(20, __func__);
 	assert_int_equal(sf_group_add(g, "waiter", gu_task_wait, NULL), 0);
 	assert_int_equal(sf_group_add(g, "reporter", reports_failure, NULL), 1);
-	assert_int_equal(sf_group_run(g), 71);
-	assert_int_equal(sf_group_cause(g, &cause, &name), 0);
-	assert_int_equal(cause.reason, SF_REASON_START_FAILED);
-	assert_int_equal(cause.code, ENOSPC);
-	assert_string_equal(name, "reporter");
+	gu_run_expect(g, 71, SF_REASON_START_FAILED, ENOSPC, "reporter");
 	sf_group_destroy(g);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-#define T(t) cmocka_unit_test_setup_teardown(t, gu_setup, gu_teardown)
-		T(test_missing_binary_is_127),
-		T(test_cannot_run_is_126),
-		T(test_fork_failure_is_71),
-		T(test_task_reported_start_failure_is_71),
-	};
-
-	gu_init();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+GU_MAIN(
+	GU_TEST(test_missing_binary_is_127),
+	GU_TEST(test_cannot_run_is_126),
+	GU_TEST(test_fork_failure_is_71),
+	GU_TEST(test_task_reported_start_failure_is_71)
+)

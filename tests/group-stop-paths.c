@@ -42,7 +42,6 @@ static void signal_to_master(int signo)
 	char **sleep_argv = gu_argv("sleep", "1000", NULL);
 	struct sigaction before, after;
 	struct sf_cause cause;
-	const char *name = "unset";
 	sf_group *g = gu_group();
 
 	tu_watchdog(20, __func__);
@@ -52,12 +51,9 @@ static void signal_to_master(int signo)
 	assert_int_equal(sf_group_add_exec(g, "sleeper", sleep_argv), 2);
 	assert_int_equal(sf_group_add(g, "operator", operator,
 				      (void *)(intptr_t)signo), 3);
-	assert_int_equal(sf_group_run(g), 0);
-	assert_int_equal(sf_group_cause(g, &cause, &name), 0);
-	assert_int_equal(cause.reason, SF_REASON_SIGNAL);
-	assert_int_equal(cause.code, signo);
+	gu_run_expect(g, 0, SF_REASON_SIGNAL, signo, NULL);
+	assert_int_equal(sf_group_cause(g, &cause, NULL), 0);
 	assert_int_equal(cause.pid, getpid());
-	assert_null(name);
 	/* the exec task got its stop signal; function tasks returned 0 */
 	assert_int_equal(gu_logged("task sleeper (pid"), 2);
 	assert_int_equal(gu_logged("killed by signal 15 (SIGTERM)"), 1);
@@ -107,8 +103,6 @@ static int requester(sf_task *task, void *arg)
 static void test_stop_all_wakes_sleepers_at_once(void **state)
 {
 	struct wake *w = gu_shared(sizeof(*w));
-	struct sf_cause cause;
-	const char *name;
 	sf_group *g = gu_group();
 
 	tu_watchdog(20, __func__);
@@ -119,11 +113,7 @@ static void test_stop_all_wakes_sleepers_at_once(void **state)
 		assert_true(sf_group_add(g, n, sleeper, w) >= 0);
 	}
 	assert_int_equal(sf_group_add(g, "requester", requester, w), 3);
-	assert_int_equal(sf_group_run(g), 7);
-	assert_int_equal(sf_group_cause(g, &cause, &name), 0);
-	assert_int_equal(cause.reason, SF_REASON_REQUEST);
-	assert_int_equal(cause.code, 7);
-	assert_string_equal(name, "requester");
+	gu_run_expect(g, 7, SF_REASON_REQUEST, 7, "requester");
 	for (int i = 0; i < 3; i++) {
 		int64_t us = (w->woke_ns[i] - w->requested_ns) / 1000;
 
@@ -156,8 +146,6 @@ struct end_case {
 
 static void one_ending_task(const struct end_case *c)
 {
-	struct sf_cause cause;
-	const char *name;
 	sf_group *g = gu_group();
 
 	assert_int_equal(sf_group_add(g, "waiter", gu_task_wait, NULL), 0);
@@ -166,14 +154,8 @@ static void one_ending_task(const struct end_case *c)
 	else
 		assert_int_equal(sf_group_add_exec(g, "ender", c->argv), 1);
 	assert_int_equal(sf_group_add(g, "waiter2", gu_task_wait, NULL), 2);
-	if (sf_group_run(g) != c->status) {
-		gu_log_dump();
-		fail_msg("%s: wrong exit status", c->what);
-	}
-	assert_int_equal(sf_group_cause(g, &cause, &name), 0);
-	assert_int_equal(cause.reason, c->reason);
-	assert_int_equal(cause.code, c->code);
-	assert_string_equal(name, "ender");
+	printf("# %s\n", c->what);
+	gu_run_expect(g, c->status, c->reason, c->code, "ender");
 	sf_group_destroy(g);
 }
 
@@ -228,17 +210,14 @@ static void test_sibling_sigkilled_stops_group(void **state)
 {
 	struct pids *p = gu_shared(sizeof(*p));
 	struct sf_cause cause;
-	const char *name;
 	sf_group *g = gu_group();
 
 	tu_watchdog(20, __func__);
 	assert_int_equal(sf_group_add(g, "victim", victim, p), 0);
 	assert_int_equal(sf_group_add(g, "killer", killer, p), 1);
-	assert_int_equal(sf_group_run(g), 137);
-	assert_int_equal(sf_group_cause(g, &cause, &name), 0);
-	assert_int_equal(cause.reason, SF_REASON_KILLED);
+	gu_run_expect(g, 137, SF_REASON_KILLED, SIGKILL, "victim");
+	assert_int_equal(sf_group_cause(g, &cause, NULL), 0);
 	assert_int_equal(cause.pid, p->victim);
-	assert_string_equal(name, "victim");
 	sf_group_destroy(g);
 }
 
@@ -255,18 +234,12 @@ static int stops_itself(sf_task *task, void *arg)
 
 static void test_task_stop_signal_stops_group(void **state)
 {
-	struct sf_cause cause;
-	const char *name;
 	sf_group *g = gu_group();
 
 	tu_watchdog(20, __func__);
 	assert_int_equal(sf_group_add(g, "other", gu_task_wait, NULL), 0);
 	assert_int_equal(sf_group_add(g, "self", stops_itself, NULL), 1);
-	assert_int_equal(sf_group_run(g), 0);
-	assert_int_equal(sf_group_cause(g, &cause, &name), 0);
-	assert_int_equal(cause.reason, SF_REASON_SIGNAL);
-	assert_int_equal(cause.code, SIGTERM);
-	assert_string_equal(name, "self");
+	gu_run_expect(g, 0, SF_REASON_SIGNAL, SIGTERM, "self");
 	sf_group_destroy(g);
 }
 
@@ -285,53 +258,30 @@ static int parent_watcher(sf_task *task, void *arg)
 	return 1;
 }
 
-static int ready_fd = -1;
-
-static void say_ready(void *ctx)
-{
-	(void)!write(ready_fd, "r", 1);
-}
-
-/* A master with three function and two exec tasks, in a child of ours. */
-static pid_t fork_master(void)
+/* Three function and two exec tasks, one of them with SIGUSR1 as its
+ * stop signal. */
+static sf_group *five_tasks(void *ctx)
 {
 	char **sleep_argv = gu_argv("sleep", "1000", NULL);
-	int fds[2];
-	pid_t pid;
-	char c;
+	sf_group *g;
 
-	assert_int_equal(pipe(fds), 0);
-	pid = tu_fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		sf_group *g;
+	if (sf_group_create(&g) < 0)
+		_exit(90);
+	for (int i = 0; i < 3; i++) {
+		char n[16];
 
-		close(fds[0]);
-		ready_fd = fds[1];
-		if (sf_group_create(&g) < 0)
-			_exit(90);
-		for (int i = 0; i < 3; i++) {
-			char n[16];
-
-			snprintf(n, sizeof(n), "f%d", i);
-			sf_group_add(g, n, parent_watcher, NULL);
-		}
-		sf_group_add_exec(g, "term", sleep_argv);
-		sf_group_add_exec(g, "usr1", sleep_argv);
-		sf_group_set_stop_signal(g, 4, SIGUSR1);
-		sf_group_set_hooks(g, say_ready, NULL, NULL);
-		sf_group_run(g);
-		_exit(91);
+		snprintf(n, sizeof(n), "f%d", i);
+		sf_group_add(g, n, parent_watcher, NULL);
 	}
-	close(fds[1]);
-	assert_int_equal(read(fds[0], &c, 1), 1);
-	close(fds[0]);
-	return pid;
+	sf_group_add_exec(g, "term", sleep_argv);
+	sf_group_add_exec(g, "usr1", sleep_argv);
+	sf_group_set_stop_signal(g, 4, SIGUSR1);
+	return g;
 }
 
 static void master_sigkilled_once(int64_t *worst_ms)
 {
-	pid_t kids[16], master = fork_master();
+	pid_t kids[16], master = gu_fork_master(five_tasks, NULL, true);
 	int n = gu_children_of(master, kids, 16), st, parent_died = 0;
 	int term = 0, usr1 = 0;
 	int64_t t0, took;
@@ -406,23 +356,15 @@ static void test_200_tasks_reaped_quickly(void **state)
 	sf_group_destroy(g);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-#define T(t) cmocka_unit_test_setup_teardown(t, gu_setup, gu_teardown)
-		T(test_sigint_to_master),
-		T(test_sigterm_to_master),
-		T(test_sigquit_to_master),
-		T(test_sighup_to_master),
-		T(test_stop_all_wakes_sleepers_at_once),
-		T(test_task_end_or_death_stops_group),
-		T(test_sibling_sigkilled_stops_group),
-		T(test_task_stop_signal_stops_group),
-		T(test_master_sigkilled_children_follow),
-		T(test_200_tasks_reaped_quickly),
-	};
-
-	gu_init();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+GU_MAIN(
+	GU_TEST(test_sigint_to_master),
+	GU_TEST(test_sigterm_to_master),
+	GU_TEST(test_sigquit_to_master),
+	GU_TEST(test_sighup_to_master),
+	GU_TEST(test_stop_all_wakes_sleepers_at_once),
+	GU_TEST(test_task_end_or_death_stops_group),
+	GU_TEST(test_sibling_sigkilled_stops_group),
+	GU_TEST(test_task_stop_signal_stops_group),
+	GU_TEST(test_master_sigkilled_children_follow),
+	GU_TEST(test_200_tasks_reaped_quickly)
+)

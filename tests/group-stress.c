@@ -165,47 +165,35 @@ static void one_round(struct round *r, int64_t *worst_ms)
 	sf_group_destroy(g);
 }
 
-static int ready_fd = -1;
-
-static void say_ready(void *ctx)
+/* A random group whose operator just waits: the master will be killed. */
+static sf_group *group_to_kill(void *ctx)
 {
-	(void)!write(ready_fd, "r", 1);
+	struct round *r = ctx;
+	sf_group *g = random_group(r, false);
+
+	r->path = SIGNAL;
+	r->signo = 0; /* kill(master, 0): nothing */
+	return g;
 }
 
 /* The master in a child of ours, SIGKILLed at a random moment (maybe
  * before it is ready); every process it started must be gone soon. */
 static void master_killed_round(struct round *r, int64_t *worst_ms)
 {
-	pid_t kids[64], master;
-	int fds[2], n, st;
+	bool ready = random() % 2;
+	pid_t kids[64], master = gu_fork_master(group_to_kill, r, ready);
+	int n, st;
 	int64_t t0;
-	char c;
 
-	assert_int_equal(pipe(fds), 0);
-	master = tu_fork();
-	assert_true(master >= 0);
-	if (master == 0) {
-		sf_group *g = random_group(r, false);
-
-		close(fds[0]);
-		ready_fd = fds[1];
-		r->path = SIGNAL; /* the operator just waits for a signal */
-		r->signo = 0;
-		sf_group_set_hooks(g, say_ready, NULL, NULL);
-		_exit(sf_group_run(g) < 0 ? 1 : 0);
-	}
-	close(fds[1]);
-	if (random() % 2)
-		assert_int_equal(read(fds[0], &c, 1), 1);
-	else
+	if (!ready)
 		tu_sleep_us(random() % 2000);
-	close(fds[0]);
 	t0 = tu_now_ms();
 	kill(master, SIGKILL);
 	st = tu_wait(master);
 	assert_true(WIFSIGNALED(st) || WIFEXITED(st));
 	/* its children are ours now: every one must end by itself */
-	while ((n = gu_children_of(getpid(), kids, 64)) > 0 || waitpid(-1, &st, WNOHANG) > 0)
+	while ((n = gu_children_of(getpid(), kids, 64)) > 0 ||
+	       waitpid(-1, &st, WNOHANG) > 0)
 		for (int i = 0; i < n; i++)
 			tu_wait(kids[i]);
 	if (tu_now_ms() - t0 > *worst_ms)
@@ -247,7 +235,6 @@ int main(void)
 	unsigned seed = (unsigned)getpid() ^ (unsigned)tu_now_ns();
 
 	gu_init();
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("# seed %u\n", seed);
 	srandom(seed);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -361,22 +361,14 @@ static void test_subreaper_setting_restored(void **state)
 	assert_int_equal(tu_wait(pid), 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-#define T(t) cmocka_unit_test_setup_teardown(t, gu_setup, gu_teardown)
-		T(test_exec_task_ignoring_sigterm),
-		T(test_function_task_ignoring_stop),
-		T(test_task_end_kills_its_process_group),
-		T(test_setsid_grandchild_adopted_at_stop),
-		T(test_setsid_grandchild_adopted_before_stop),
-		T(test_scribbled_page_all_ones),
-		T(test_scribbled_page_at_random),
-		T(test_master_state_restored),
-		T(test_subreaper_setting_restored),
-	};
-
-	gu_init();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+GU_MAIN(
+	GU_TEST(test_exec_task_ignoring_sigterm),
+	GU_TEST(test_function_task_ignoring_stop),
+	GU_TEST(test_task_end_kills_its_process_group),
+	GU_TEST(test_setsid_grandchild_adopted_at_stop),
+	GU_TEST(test_setsid_grandchild_adopted_before_stop),
+	GU_TEST(test_scribbled_page_all_ones),
+	GU_TEST(test_scribbled_page_at_random),
+	GU_TEST(test_master_state_restored),
+	GU_TEST(test_subreaper_setting_restored)
+)

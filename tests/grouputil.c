@@ -46,6 +46,7 @@ void gu_init(void)
 		perror("PR_SET_CHILD_SUBREAPER");
 		exit(99);
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
 void gu_log(void *ctx, int priority, const char *msg)
@@ -100,6 +101,25 @@ sf_group *gu_group(void)
 	assert_int_equal(sf_group_create(&g), 0);
 	assert_int_equal(sf_group_set_log(g, gu_log, NULL), 0);
 	return g;
+}
+
+void gu_run_expect(sf_group *g, int status, enum sf_reason reason, int code,
+		   const char *task)
+{
+	struct sf_cause cause;
+	const char *name = "unset";
+	int got = sf_group_run(g);
+
+	assert_int_equal(sf_group_cause(g, &cause, &name), 0);
+	if (got == status && cause.reason == reason &&
+	    (code == GU_ANY || cause.code == code) &&
+	    (task ? name && strcmp(name, task) == 0 : !name))
+		return;
+	gu_log_dump();
+	fail_msg("status %d, cause %s (code %d) naming %s; want %d, %s "
+		 "(code %d) naming %s", got, sf_reason_name(cause.reason),
+		 cause.code, name ? name : "no task", status,
+		 sf_reason_name(reason), code, task ? task : "no task");
 }
 
 static pid_t parent_of(const char *pid, char *state)
@@ -277,6 +297,38 @@ int gu_task_deaf(sf_task *task, void *arg)
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	for (;;)
 		pause();
+}
+
+static int ready_fd = -1;
+
+static void say_ready(void *ctx)
+{
+	(void)!write(ready_fd, "r", 1);
+}
+
+pid_t gu_fork_master(sf_group *(*build)(void *ctx), void *ctx, bool ready)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = tu_fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sf_group *g;
+
+		close(fds[0]);
+		ready_fd = fds[1];
+		g = build(ctx);
+		sf_group_set_hooks(g, say_ready, NULL, NULL);
+		_exit(sf_group_run(g) < 0 ? 1 : 0);
+	}
+	close(fds[1]);
+	if (ready)
+		assert_int_equal(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	return pid;
 }
 
 void *gu_shared(size_t size)

@@ -13,7 +13,8 @@
 #include "stopflag.h"
 
 /* Make the test process a child subreaper, so that whatever a test leaves
- * behind comes back to it.  Call once, first thing in main(). */
+ * behind comes back to it, and stdout line-buffered.  Call once, first
+ * thing in main() (GU_MAIN does). */
 void gu_init(void);
 
 /* cmocka setup/teardown: the log is emptied before each test; after it,
@@ -25,6 +26,25 @@ int gu_teardown(void **state);
 
 /* A group that logs to the sink below. */
 sf_group *gu_group(void);
+
+/* Run g: the exit status, the cause's reason and code (GU_ANY: any), and
+ * the task the cause names (NULL: none) must be as given; if not, the
+ * log is shown and the test fails. */
+#define GU_ANY (-2147483647 - 1)
+void gu_run_expect(sf_group *g, int status, enum sf_reason reason, int code,
+		   const char *task);
+
+/* A test with the setup and teardown above, and the main() of a group
+ * test file: GU_MAIN(GU_TEST(test_a), GU_TEST(test_b)) */
+#define GU_TEST(t) cmocka_unit_test_setup_teardown(t, gu_setup, gu_teardown)
+#define GU_MAIN(...)                                                    \
+	int main(void)                                                  \
+	{                                                               \
+		const struct CMUnitTest tests[] = { __VA_ARGS__ };      \
+									\
+		gu_init();                                              \
+		return cmocka_run_group_tests(tests, NULL, NULL);       \
+	}
 
 /* The log sink (sf_log_fn) and what it kept. */
 void gu_log(void *ctx, int priority, const char *msg);
@@ -57,6 +77,11 @@ const char *gu_tmp(const char *name);
  * comes) or a file. */
 const char *gu_fifo(void);
 void gu_read_line(const char *path, char *buf, size_t size);
+
+/* Fork a master that runs the group build(ctx) makes (in the child), and
+ * return its pid: once every task has started if ready, else at once.
+ * The master exits 0 once its group is down. */
+pid_t gu_fork_master(sf_group *(*build)(void *ctx), void *ctx, bool ready);
 
 /* Zeroed memory shared with every process forked afterwards. */
 void *gu_shared(size_t size);
