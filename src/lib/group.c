@@ -526,6 +526,7 @@ static int master_enter(sf_group *g, struct master_env *env)
 	sigset_t unblock;
 	int i, err = 0;
 
+	env->subreaper = 0;
 	if (prctl(PR_GET_CHILD_SUBREAPER, &env->subreaper) < 0 ||
 	    prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		return -errno;

@@ -156,8 +156,15 @@ static void close_sibling_pidfds(const sf_group *g)
 			close(g->tasks[i]->pidfd);
 }
 
+/* The child's copy of the group stays in use (task names and options
+ * point into it), but the frames above child() that held the pointer
+ * need not have kept it anywhere a leak checker looks, since child()
+ * never returns: this keeps it reachable until the task ends. */
+static sf_group *volatile child_of; /* volatile: the store must stay */
+
 static _Noreturn void child(sf_group *g, struct sf_task *t, int errfd)
 {
+	child_of = g;
 	setpgid(0, 0);
 	reset_dispositions();
 	prctl(PR_SET_PDEATHSIG, t->stop_signal);
