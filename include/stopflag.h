@@ -462,6 +462,11 @@ SF_EXPORT int sf_group_set_hooks(sf_group *group,
  * grace, and are reaped too.  The previous dispositions, signal mask and
  * subreaper setting are restored before it returns.
  *
+ * While it runs, every child of the calling process belongs to the group:
+ * one the caller forked itself is reaped when it ends, and at the stop it
+ * is treated as a process a task left behind (SIGTERM, then SIGKILL).
+ * Run no children of your own beside a group.
+ *
  * Returns only when every process it started, and every descendant it
  * adopted, has been reaped.  The value is the exit status of the table in
  * stopflagd(8): SIGNAL 0, REQUEST the code (modulo 256), EXITED the task's
