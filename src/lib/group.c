@@ -245,10 +245,27 @@ int sf_group_add(sf_group *g, const char *name, sf_task_fn *fn, void *arg)
 	return append_task(g, t);
 }
 
+/* A NULL-terminated copy of argv in *copyp. */
+static int copy_argv(char *const argv[], char ***copyp)
+{
+	size_t n = 0;
+	char **copy;
+
+	while (argv[n])
+		n++;
+	copy = calloc(n + 1, sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	*copyp = copy; /* freed with the task, even if half filled */
+	for (size_t i = 0; i < n; i++)
+		if (!(copy[i] = strdup(argv[i])))
+			return -ENOMEM;
+	return 0;
+}
+
 int sf_group_add_exec(sf_group *g, const char *name, char *const argv[])
 {
 	struct sf_task *t;
-	size_t n = 0;
 	int err;
 
 	if (!argv || !argv[0] || !*argv[0])
@@ -256,57 +273,62 @@ int sf_group_add_exec(sf_group *g, const char *name, char *const argv[])
 	err = new_task(g, name, &t);
 	if (err < 0)
 		return err;
-	while (argv[n])
-		n++;
-	t->argv = calloc(n + 1, sizeof(*t->argv));
-	for (size_t i = 0; t->argv && i < n; i++) {
-		t->argv[i] = strdup(argv[i]);
-		if (!t->argv[i]) {
-			free_task(t);
-			return -ENOMEM;
-		}
-	}
-	if (!t->argv) {
+	err = copy_argv(argv, &t->argv);
+	if (err < 0) {
 		free_task(t);
-		return -ENOMEM;
+		return err;
 	}
 	return append_task(g, t);
+}
+
+static struct sf__option *find_option(const struct sf_task *t, const char *key)
+{
+	for (int i = 0; i < t->noptions; i++)
+		if (strcmp(t->options[i].key, key) == 0)
+			return &t->options[i];
+	return NULL;
+}
+
+/* A new option named key, without a value yet, in *op. */
+static int add_option(struct sf_task *t, const char *key,
+		      struct sf__option **op)
+{
+	struct sf__option *opts;
+	char *k = strdup(key);
+
+	opts = k ? realloc(t->options, (size_t)(t->noptions + 1) *
+				       sizeof(*opts)) : NULL;
+	if (!opts) {
+		free(k);
+		return -ENOMEM;
+	}
+	t->options = opts;
+	*op = &opts[t->noptions++];
+	(*op)->key = k;
+	(*op)->value = NULL;
+	return 0;
 }
 
 int sf_group_set_option(sf_group *g, int task_id, const char *key,
 			const char *value)
 {
-	struct sf__option *opts, *o = NULL;
-	char *k, *v;
-	struct sf_task *t;
+	struct sf__option *o;
+	char *v;
 	int err = task_settable(g, task_id);
 
 	if (err == 0 && (!key || !*key || !value))
 		err = -EINVAL;
 	if (err < 0)
 		return err;
-	t = g->tasks[task_id];
-	for (int i = 0; i < t->noptions; i++)
-		if (strcmp(t->options[i].key, key) == 0)
-			o = &t->options[i];
 	v = strdup(value);
-	k = o ? NULL : strdup(key);
-	opts = o ? NULL : realloc(t->options,
-				  (size_t)(t->noptions + 1) * sizeof(*opts));
-	if (!v || (!o && (!k || !opts))) {
-		if (opts)
-			t->options = opts;
-		free(v);
-		free(k);
+	if (!v)
 		return -ENOMEM;
+	o = find_option(g->tasks[task_id], key);
+	if (!o && (err = add_option(g->tasks[task_id], key, &o)) < 0) {
+		free(v);
+		return err;
 	}
-	if (!o) {
-		t->options = opts;
-		o = &opts[t->noptions++];
-		o->key = k;
-	} else {
-		free(o->value);
-	}
+	free(o->value);
 	o->value = v;
 	return 0;
 }
