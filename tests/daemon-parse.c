@@ -9,7 +9,6 @@
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,54 +124,53 @@ static void test_bad_signals(void **state)
 			fail_msg("signal '%s' was not refused", bad[i]);
 }
 
-/* Split text and compare with the expected words (NULL-terminated). */
-static void split_is(const char *text, ...)
+/* Split text and compare with the expected words. */
+static void split_into(const char *text, const char *const *words)
 {
-	const char *why = NULL, *word;
+	const char *why = NULL;
 	char **argv = NULL;
-	int column = -1, argc, i = 0;
-	va_list ap;
+	int column = -1, argc, i;
 
 	argc = sfd_split_command(text, &argv, &why, &column);
 	if (argc < 0)
 		fail_msg("'%s' refused at column %d: %s", text, column, why);
-	va_start(ap, text);
-	for (; (word = va_arg(ap, const char *)) != NULL; i++) {
-		if (i >= argc || strcmp(argv[i], word) != 0)
+	for (i = 0; words[i]; i++) {
+		if (i >= argc || strcmp(argv[i], words[i]) != 0)
 			fail_msg("'%s': word %d is '%s', not '%s'", text, i,
-				 i < argc ? argv[i] : "(none)", word);
+				 i < argc ? argv[i] : "(none)", words[i]);
 	}
-	va_end(ap);
 	assert_int_equal(argc, i);
 	assert_null(argv[argc]);
 	free(argv);
 }
+#define split_is(text, ...) \
+	split_into(text, (const char *const[]){ __VA_ARGS__, NULL })
 
 static void test_split_plain_and_quoted(void **state)
 {
-	split_is("sleep 1000", "sleep", "1000", NULL);
-	split_is("  a   b\tc  ", "a", "b", "c", NULL);
-	split_is("x", "x", NULL);
-	split_is("echo 'a b' c", "echo", "a b", "c", NULL);
-	split_is("echo \"a b\"", "echo", "a b", NULL);
-	split_is("echo a\\ b", "echo", "a b", NULL);
-	split_is("echo 'it''s'", "echo", "its", NULL);
-	split_is("echo \"it's\"", "echo", "it's", NULL);
-	split_is("echo 'say \"hi\"'", "echo", "say \"hi\"", NULL);
-	split_is("echo \"a\\\"b\"", "echo", "a\"b", NULL);
-	split_is("echo \"a\\\\b\"", "echo", "a\\b", NULL);
-	split_is("echo \"a\\nb\"", "echo", "a\\nb", NULL);
+	split_is("sleep 1000", "sleep", "1000");
+	split_is("  a   b\tc  ", "a", "b", "c");
+	split_is("x", "x");
+	split_is("echo 'a b' c", "echo", "a b", "c");
+	split_is("echo \"a b\"", "echo", "a b");
+	split_is("echo a\\ b", "echo", "a b");
+	split_is("echo 'it''s'", "echo", "its");
+	split_is("echo \"it's\"", "echo", "it's");
+	split_is("echo 'say \"hi\"'", "echo", "say \"hi\"");
+	split_is("echo \"a\\\"b\"", "echo", "a\"b");
+	split_is("echo \"a\\\\b\"", "echo", "a\\b");
+	split_is("echo \"a\\nb\"", "echo", "a\\nb");
 	split_is("echo '$HOME' \\$HOME \"\\$HOME\"", "echo", "$HOME", "$HOME",
-		 "$HOME", NULL);
-	split_is("echo '' a''b \"\"", "echo", "", "ab", "", NULL);
-	split_is("printf %s\\n x", "printf", "%sn", "x", NULL);
+		 "$HOME");
+	split_is("echo '' a''b \"\"", "echo", "", "ab", "");
+	split_is("printf %s\\n x", "printf", "%sn", "x");
 	split_is("sh -c 'exec sleep 1 | cat; echo $$'", "sh", "-c",
 		 "exec sleep 1 | cat; echo $$", NULL);
 	split_is("find . -name '*.c' -exec rm {} +", "find", ".", "-name",
-		 "*.c", "-exec", "rm", "{}", "+", NULL);
-	split_is("env A=1 cmd", "env", "A=1", "cmd", NULL);
-	split_is("'A=1' cmd", "A=1", "cmd", NULL);
-	split_is("x~y a#b ''~", "x~y", "a#b", "~", NULL);
+		 "*.c", "-exec", "rm", "{}", "+");
+	split_is("env A=1 cmd", "env", "A=1", "cmd");
+	split_is("'A=1' cmd", "A=1", "cmd");
+	split_is("x~y a#b ''~", "x~y", "a#b", "~");
 	split_is("echo \\| \\; '&' \"<>\"", "echo", "|", ";", "&", "<>", NULL);
 }
 

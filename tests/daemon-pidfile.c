@@ -44,11 +44,12 @@ static int teardown(void **state)
 
 static long pid_in_file(void)
 {
-	char buf[32] = "";
 	long pid = -1;
 	int fd = open(path, O_RDONLY);
 
 	if (fd >= 0) {
+		char buf[32] = "";
+
 		if (read(fd, buf, sizeof(buf) - 1) > 0)
 			pid = strtol(buf, NULL, 10);
 		close(fd);

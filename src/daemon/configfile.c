@@ -24,11 +24,11 @@
 static void diag_vadd(struct sfd_diag *d, int line, bool syntax,
 		      const char *fmt, va_list ap)
 {
-	struct sfd_diag_item *items = d->items;
 	char *msg;
 
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 8;
+		struct sfd_diag_item *items;
 
 		items = realloc(d->items, cap * sizeof(*items));
 		if (!items) {
@@ -315,12 +315,13 @@ int sfd_configfile_read(FILE *f, struct sfd_raw_config *raw,
 			struct sfd_diag *d)
 {
 	struct reader r = { .section = -1, .raw = raw, .diag = d };
-	int err, bad;
+	int err;
 
 	*raw = (struct sfd_raw_config){ 0 };
 	err = read_lines(f, &r);
 	if (err == 0) {
-		bad = ini_parse_stream(feed, &r, on_key, &r);
+		int bad = ini_parse_stream(feed, &r, on_key, &r);
+
 		if (bad > 0 && (size_t)bad <= r.n_lines)
 			diag_syntax(d, bad, "syntax error: %.*s",
 				    (int)strcspn(r.lines[bad - 1], "\r\n"),

@@ -21,6 +21,12 @@
 #include "pidfile.h"
 #include "run.h"
 
+#ifdef HAVE_LIBSYSTEMD
+#define SFD_SYSTEMD "yes"
+#else
+#define SFD_SYSTEMD "no"
+#endif
+
 struct options {
 	const char *config;   /* NULL: the embedded default */
 	char *pidfile;        /* absolute, or NULL */
@@ -104,8 +110,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_DAEMONIZE: o->daemonize = true; break;
 		case 'h': fputs(usage_line, stdout); fputs(help_text, stdout); return 0;
 		case 'V':
-			printf("stopflagd (%s) %s, plugin ABI %d\n", PACKAGE_NAME,
-			       PACKAGE_VERSION, SF_ABI_VERSION);
+			printf("stopflagd (%s) %s\nplugin ABI: %d\nsystemd "
+			       "notification: %s\n", PACKAGE_NAME,
+			       PACKAGE_VERSION, SF_ABI_VERSION, SFD_SYSTEMD);
 			return 0;
 		case ':':
 			return usage_error("no argument given to",

@@ -262,13 +262,12 @@ static int split_double(struct splitter *s)
 static int split_word(struct splitter *s)
 {
 	int err = 0;
-	char c;
 
 	s->argv[s->argc++] = s->out;
 	for (int first = 1; err == 0; first = 0) {
 		const char *why;
+		char c = s->text[s->pos++];
 
-		c = s->text[s->pos++];
 		if (c == '\0' || c == ' ' || c == '\t') {
 			s->pos -= c == '\0';
 			break;

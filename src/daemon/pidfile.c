@@ -78,7 +78,7 @@ static int try_acquire(const char *path, struct stat *st, pid_t *holder)
 int sfd_pidfile_acquire(const char *path, struct sfd_pidfile *pf,
 			pid_t *holder)
 {
-	struct stat st;
+	struct stat st = { 0 };
 	int fd = -EAGAIN, err;
 
 	*holder = 0;

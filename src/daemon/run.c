@@ -74,6 +74,7 @@ static void on_ready(void *ctx)
 	sfd_daemon_ready();
 }
 
+/* The group logs the stop and its cause itself; systemd hears it here. */
 static void on_stopping(void *ctx, const struct sf_cause *cause,
 			const char *task)
 {
@@ -82,7 +83,6 @@ static void on_stopping(void *ctx, const struct sf_cause *cause,
 	(void)ctx;
 	snprintf(status, sizeof(status), "stopping: %s",
 		 describe(cause, task, what, sizeof(what)));
-	sfd_log(LOG_NOTICE, NULL, "%s", status);
 	sfd_notify_stopping(status);
 }
 
@@ -104,10 +104,25 @@ static int add_task(sf_group *g, const struct sfd_task_conf *t)
 	return -EINVAL;
 }
 
+/* The command of an exec task, for the log: the words, space-separated. */
+static void log_command(const struct sfd_task_conf *t)
+{
+	char line[512];
+	size_t n = 0;
+
+	line[0] = '\0';
+	for (char **w = t->argv; *w && n < sizeof(line) - 1; w++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s",
+				      n ? " " : "", *w);
+	sfd_log(LOG_INFO, t->name, "runs: %s", line);
+}
+
 static int configure_task(sf_group *g, const struct sfd_task_conf *t)
 {
 	int id = add_task(g, t), err = id < 0 ? id : 0;
 
+	if (t->type == SFD_EXEC)
+		log_command(t);
 	if (err == 0)
 		err = sf_group_set_restart(g, id, t->restart);
 	if (err == 0 && t->stop_signal)
@@ -142,21 +157,20 @@ static int configure(sf_group *g, const struct sfd_config *cfg,
 	return err;
 }
 
-static void log_end(const sf_group *g, int status)
+/* The group logs the end itself; systemd hears it here. */
+static void notify_end(const sf_group *g, int status)
 {
 	struct sf_cause cause;
 	const char *task = NULL;
-	char what[256];
+	char what[256], line[300];
 
 	if (sf_group_cause(g, &cause, &task) == 0)
 		describe(&cause, task, what, sizeof(what));
 	else
 		snprintf(what, sizeof(what), "no cause recorded");
-	sfd_log(LOG_INFO, NULL, "every task is down (%s); exit status %d",
-		what, status);
-	snprintf(what + strlen(what), sizeof(what) - strlen(what),
-		 "; exit status %d", status);
-	sfd_notify_status(what);
+	snprintf(line, sizeof(line), "stopped: %s; exit status %d", what,
+		 status);
+	sfd_notify_status(line);
 }
 
 int sfd_run(const struct sfd_config *cfg)
@@ -182,7 +196,7 @@ int sfd_run(const struct sfd_config *cfg)
 			sf_strerror(status));
 		status = EX_OSERR;
 	} else {
-		log_end(g, status);
+		notify_end(g, status);
 	}
 	sf_group_destroy(g);
 	return status;
