@@ -3,7 +3,8 @@
 # stderr; --help and --version exit 0; a config that is missing or cannot
 # be read exits 66 with its name; --check takes a good config (and the
 # embedded default) and starts nothing.
-. "$top_srcdir/tests/daemon-lib.sh" daemon-cli 60
+test_name=daemon-cli test_limit=60
+. "$top_srcdir/tests/daemon-lib.sh"
 
 usage_error() {
 	run "$@"

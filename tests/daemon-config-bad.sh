@@ -5,7 +5,8 @@
 # has a task that would create ./canary-started).
 # Each file's first line says what to expect: "; expect: LINE KEY" (LINE 0
 # for a problem of the whole file).
-. "$top_srcdir/tests/daemon-lib.sh" daemon-config-bad 120
+test_name=daemon-config-bad test_limit=120
+. "$top_srcdir/tests/daemon-lib.sh"
 
 n=0
 failed=0
@@ -35,8 +36,9 @@ check_case() {
 for conf in "$top_srcdir"/tests/daemon-bad/*.conf; do
 	expect=$(sed -n '1s/^; expect: //p' "$conf")
 	line=${expect%% *} key=${expect#* }
-	[ -n "$expect" ] && [ "$line" != "$expect" ] ||
+	if [ -z "$expect" ] || [ "$line" = "$expect" ]; then
 		fail "$conf: no '; expect: LINE KEY' line"
+	fi
 	check_case "$conf" "$line" "$key" check --check
 	check_case "$conf" "$line" "$key" start
 done

@@ -5,7 +5,8 @@
 # relative paths of its config meaning what they meant where it started.
 # It still stops on its watch-file and removes its pidfile.  A daemon that
 # fails to come up makes the starter fail with its status.
-. "$top_srcdir/tests/daemon-lib.sh" daemon-daemonize 60
+test_name=daemon-daemonize test_limit=60
+. "$top_srcdir/tests/daemon-lib.sh"
 
 config daemon.conf <<'EOF2'
 [task sleeper]

@@ -3,11 +3,11 @@
 # working directory: a heartbeat every 5 s and a watcher of ./stop.  It
 # stops, exit 0, the moment ./stop appears or when ./stop is there at
 # start, and on SIGINT (Ctrl-C); no child is left behind.
-. "$top_srcdir/tests/daemon-lib.sh" daemon-default 60
+test_name=daemon-default test_limit=60
+. "$top_srcdir/tests/daemon-lib.sh"
 
 # 1. ./stop appears: stopped within a second, cause: the watcher's request.
 start
-kids=$(children_of "$pid")
 [ "$(echo $kids | wc -w)" -eq 2 ] || fail "expected 2 tasks, found: $kids"
 wait_log "waiting for .*/stop" || fail "the watcher did not say what it waits for"
 t0=$(now_ms)
@@ -21,11 +21,7 @@ gone_within 100 $kids || fail "tasks left behind: $kids"
 ok "./stop appeared: stopped in $took ms, exit 0"
 
 # 2. ./stop already there at start: stops at once.
-: >"$dir/log"
-(cd "$dir" && exec "$stopflagd") >"$dir/out" 2>"$dir/log" &
-pid=$!
-pids="$pids $pid"
-t0=$(now_ms)
+launch
 stopped
 [ "$rc" -eq 0 ] || fail "exit status $rc with ./stop there at start"
 grep -q 'is already there' "$dir/log" || fail "the watcher did not say why"
@@ -34,7 +30,6 @@ rm -f "$dir/stop"
 
 # 3. The heartbeat beats every 5 s; SIGINT (Ctrl-C) stops everything, exit 0.
 start
-kids=$(children_of "$pid")
 wait_log 'heartbeat: heartbeat 1$' 12 || fail "no heartbeat within 12 s"
 kill -INT "$pid"
 stopped

@@ -1,11 +1,12 @@
 # tests/daemon-lib.sh: what the black-box tests of stopflagd share.
-# Source it with the test's name and its time limit in seconds:
-#     . "$top_srcdir/tests/daemon-lib.sh" NAME SECONDS
+# Source it after naming the test and its time limit in seconds:
+#     test_name=NAME test_limit=SECONDS
+#     . "$top_srcdir/tests/daemon-lib.sh"
 # Every process a test starts goes into $pids and is killed by PID when
 # the test ends, however it ends; a watchdog ends a test that hangs.
 set -u
 : "${top_builddir:?}" "${top_srcdir:?}"
-test_name=$1
+: "${test_name:?}" "${test_limit:?}"
 stopflagd="$top_builddir/src/daemon/stopflagd"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/sfd-$test_name.XXXXXX") || exit 99
 pids=
@@ -19,11 +20,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "FAIL: $test_name: stopped by a signal (watchdog?)"; exit 99' INT TERM HUP
 
-# The watchdog: TERMs this test after $2 s.  Ended (with its sleep) at exit.
+# The watchdog: TERMs this test after $test_limit s.  Ended (with its
+# sleep) at exit.
 (
 	trap 'kill $s 2>/dev/null; exit 0' TERM
-	sleep "$2" & s=$!
-	wait $s && echo "watchdog: $test_name still running after $2 s" &&
+	sleep "$test_limit" & s=$!
+	wait $s && echo "watchdog: $test_name still running after $test_limit s" &&
 		kill -TERM $$
 ) &
 watchdog=$!
@@ -63,14 +65,32 @@ run() {
 	rc=$?
 }
 
-# start [ARG...]: stopflagd ARG... in the background, in $dir, logging to
-# $dir/log; waits (bounded) until it says every task runs.  Sets $pid.
-start() {
+# launch [ARG...]: stopflagd ARG... in the background, in $dir, stdout in
+# $dir/out, the log in $dir/log.  Sets $pid, and $t0 to now.
+launch() {
 	: >"$dir/log"
 	(cd "$dir" && exec "$stopflagd" "$@") >"$dir/out" 2>"$dir/log" &
 	pid=$!
 	pids="$pids $pid"
+	t0=$(now_ms)
+}
+
+# start [ARG...]: launch, then wait (bounded) until it says every task
+# runs.  Sets $kids to its tasks' pids.
+start() {
+	launch "$@"
 	wait_log "running [0-9]* tasks" || fail "stopflagd did not start"
+	kids=$(children_of "$pid")
+}
+
+# wait_file FILE PATTERN [SECONDS]: until a line of $dir/FILE matches.
+wait_file() {
+	n=$(( ${3:-10} * 20 ))
+	until grep -Eq -- "$2" "$dir/$1" 2>/dev/null; do
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.05
+		n=$((n - 1))
+	done
 }
 
 # wait_log PATTERN [SECONDS]: until a line of the log matches (grep -E).

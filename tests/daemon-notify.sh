@@ -3,7 +3,8 @@
 # every task runs, then STOPPING=1 and a STATUS= line naming the cause
 # when the stop begins, and a last STATUS= with the exit status.
 # (Skipped when stopflagd was built without systemd.)
-. "$top_srcdir/tests/daemon-lib.sh" daemon-notify 30
+test_name=daemon-notify test_limit=30
+. "$top_srcdir/tests/daemon-lib.sh"
 
 run --version
 grep -q '^systemd notification: yes' "$dir/out" || {
@@ -14,8 +15,7 @@ grep -q '^systemd notification: yes' "$dir/out" || {
 "$top_builddir/tests/notify-listen" "$dir/notify" >"$dir/notify.out" &
 listener=$!
 pids="$pids $listener"
-n=0
-until grep -q listening "$dir/notify.out" || [ $n -gt 100 ]; do sleep 0.05; n=$((n + 1)); done
+wait_file notify.out listening || fail "the listener did not start"
 
 config notify.conf <<EOF2
 [task sleeper]
@@ -30,9 +30,7 @@ NOTIFY_SOCKET=$dir/notify
 export NOTIFY_SOCKET
 start -c notify.conf
 unset NOTIFY_SOCKET
-n=0
-until grep -q 'READY=1' "$dir/notify.out" || [ $n -gt 100 ]; do sleep 0.05; n=$((n + 1)); done
-grep -q '^READY=1$' "$dir/notify.out" || fail "no READY=1"
+wait_file notify.out '^READY=1$' || fail "no READY=1"
 grep -q '^STATUS=running 2 tasks$' "$dir/notify.out" || fail "no running status"
 grep -q 'STOPPING=1' "$dir/notify.out" && fail "STOPPING=1 before the stop"
 touch "$dir/stop"

@@ -4,7 +4,8 @@
 # stopflagd on the same pidfile is refused (exit 75, naming the first)
 # and starts nothing; a stale file, even from a SIGKILLed daemon, is taken
 # over; a symlink is refused (exit 73) and its target left alone.
-. "$top_srcdir/tests/daemon-lib.sh" daemon-pidfile 60
+test_name=daemon-pidfile test_limit=60
+. "$top_srcdir/tests/daemon-lib.sh"
 
 config run.conf <<'EOF2'
 [task sleeper]
@@ -39,7 +40,6 @@ echo "12345 garbage" >"$dir/pid"
 start --pidfile "$dir/pid" -c run.conf
 [ "$(cat "$dir/pid")" = "$pid" ] || fail "stale pidfile not taken over"
 # 3. ... and so is the one a SIGKILLed daemon leaves behind.
-kids=$(children_of "$pid")
 kill -KILL "$pid"
 wait "$pid"
 gone_within 2000 $kids || fail "tasks of the SIGKILLed daemon left"

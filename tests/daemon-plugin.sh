@@ -5,7 +5,8 @@
 # stopflagd's exit status; a stop from outside ends it early.  A plugin
 # built for another ABI, and a .so that is not a plugin, are refused
 # (exit 78, FILE:LINE, the key) before anything starts.
-. "$top_srcdir/tests/daemon-lib.sh" daemon-plugin 60
+test_name=daemon-plugin test_limit=60
+. "$top_srcdir/tests/daemon-lib.sh"
 
 module() { echo "$top_builddir/$1/.libs/$2.so"; }
 countdown=$(module examples/plugin countdown)
@@ -26,7 +27,6 @@ type = exec
 command = sleep 1000
 EOF2
 start -c countdown.conf
-kids=$(children_of "$pid")
 stopped
 [ "$rc" -eq 5 ] || fail "exit status $rc, not the plugin's 5"
 for line in 'countdown: 3' 'countdown: 1' 'countdown: we have liftoff'; do
@@ -41,7 +41,6 @@ ok "the example plugin ran with its options; exit 5"
 sed 's/^from = 3/from = 100000/; s/^step-ms = 50/step-ms = 100/' \
 	"$dir/countdown.conf" >"$dir/long.conf"
 start -c long.conf
-kids=$(children_of "$pid")
 kill -TERM "$pid"
 stopped
 [ "$rc" -eq 0 ] || fail "stopped from outside: exit status $rc, not 0"

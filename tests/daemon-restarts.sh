@@ -5,9 +5,20 @@
 # and then stays up is kept; a transient task that ends well and a
 # temporary one are not restarted, and their end does not stop the group;
 # one-for-all restarts every task.
-. "$top_srcdir/tests/daemon-lib.sh" daemon-restarts 90
+test_name=daemon-restarts test_limit=90
+. "$top_srcdir/tests/daemon-lib.sh"
 
 started() { grep -c "task $1 (pid [0-9]*): started" "$dir/log"; }
+
+# wait_started NAME COUNT: until task NAME has started COUNT times (bounded).
+wait_started() {
+	n=200
+	while [ "$(started "$1")" -lt "$2" ]; do
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.05
+		n=$((n - 1))
+	done
+}
 
 # 1. Intensity: 2 restarts allowed in 10 s; the third failure stops all.
 config intensity.conf <<'EOF2'
@@ -27,7 +38,6 @@ command = sleep 1000
 restart = permanent
 EOF2
 start -c intensity.conf
-kids=$(children_of "$pid")
 stopped
 [ "$rc" -eq 4 ] || fail "intensity: exit status $rc, not 4 (the last failure)"
 [ "$(started flaky)" -eq 3 ] || fail "flaky started $(started flaky) times, not 3"
@@ -59,8 +69,7 @@ command = sh -c 'exit 9'
 restart = temporary
 EOF2
 start -c recovers.conf
-n=0
-until [ "$(started recovers)" -ge 3 ] || [ $n -gt 200 ]; do sleep 0.05; n=$((n + 1)); done
+wait_started recovers 3 || fail "recovers was not restarted twice"
 wait_log 'task temp \(pid [0-9]+\): exited with status 9' || fail "temp did not end"
 sleep 0.5
 alive "$pid" || fail "the group stopped although every failure was restarted"
@@ -93,11 +102,10 @@ command = sleep 1000
 restart = permanent
 EOF2
 start -c all.conf
-first=$(children_of "$pid")
-kill -KILL $(echo $first | cut -d' ' -f2)
-n=0
-until [ "$(started leader)" -ge 2 ] && [ "$(started follower)" -ge 2 ] ||
-	[ $n -gt 200 ]; do sleep 0.05; n=$((n + 1)); done
+first=$kids
+kill -KILL "$(echo $first | cut -d' ' -f2)"
+wait_started follower 2 || fail "one-for-all: follower not restarted"
+wait_started leader 2 || fail "one-for-all: leader not restarted"
 [ "$(started leader)" -eq 2 ] || fail "one-for-all: leader started $(started leader) times"
 gone_within 1000 $first || fail "one-for-all: the first pair is still there"
 kids=$(children_of "$pid")

@@ -5,7 +5,8 @@
 # tasks gone within tens of ms), a task that ignores its stop signal
 # (SIGKILL after the grace), a missing binary (127) and one that cannot
 # be run (126).  After each, no task is left.
-. "$top_srcdir/tests/daemon-lib.sh" daemon-stop-paths 120
+test_name=daemon-stop-paths test_limit=120
+. "$top_srcdir/tests/daemon-lib.sh"
 
 # The usual group: two exec tasks, a fast heartbeat, a watcher.
 config group.conf <<EOF2
@@ -33,7 +34,6 @@ EOF2
 # start_group: start it; $kids are its four tasks.
 start_group() {
 	start -c group.conf
-	kids=$(children_of "$pid")
 	[ "$(echo $kids | wc -w)" -eq 4 ] || fail "expected 4 tasks, found: $kids"
 }
 
@@ -102,8 +102,6 @@ type = exec
 command = sh -c 'sleep 0.2; exit 3'
 EOF2
 start -c exits.conf
-kids=$(children_of "$pid")
-t0=$(now_ms)
 stopped
 [ "$rc" -eq 3 ] || fail "a task exited 3: exit status $rc"
 grep -q 'stopping: task quitter exited with status 3' "$dir/log" || fail "exit: cause"
@@ -124,9 +122,7 @@ type = exec
 command = sleep 1000
 EOF2
 start -c stubborn.conf
-kids=$(children_of "$pid")
-n=0
-until grep -q ignoring "$dir/out" || [ $n -gt 200 ]; do sleep 0.05; n=$((n + 1)); done
+wait_file out ignoring || fail "the stubborn task did not start"
 t0=$(now_ms)
 kill -TERM "$pid"
 stopped
@@ -146,11 +142,7 @@ command = sleep 1000
 type = exec
 command = stopflagd-test-no-such-command --flag
 EOF2
-: >"$dir/log"
-t0=$(now_ms)
-(cd "$dir" && exec "$stopflagd" -c missing.conf) >"$dir/out" 2>"$dir/log" &
-pid=$!
-pids="$pids $pid"
+launch -c missing.conf
 stopped
 [ "$rc" -eq 127 ] || fail "missing binary: exit status $rc, not 127"
 grep -q 'stopflagd-test-no-such-command' "$dir/log" || fail "missing binary not named"
@@ -170,10 +162,7 @@ command = sleep 1000
 type = exec
 command = $dir/not-executable
 EOF2
-: >"$dir/log"
-(cd "$dir" && exec "$stopflagd" -c noexec.conf) >"$dir/out" 2>"$dir/log" &
-pid=$!
-pids="$pids $pid"
+launch -c noexec.conf
 stopped
 [ "$rc" -eq 126 ] || fail "not executable: exit status $rc, not 126"
 ok "a file that cannot be run: exit 126"

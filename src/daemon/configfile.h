@@ -1,7 +1,7 @@
 /*
  * configfile.h - the first half of loading a config: the text, read by
  * libinih, becomes sections of keys, each with the line it came from.
- * Nothing here knows what a key means (that is config.c).
+ * Nothing here knows what a key means (that is conf.c).
  */
 #ifndef SFD_CONFIGFILE_H
 #define SFD_CONFIGFILE_H

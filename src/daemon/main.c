@@ -15,7 +15,7 @@
 
 #include <stopflag.h>
 
-#include "config.h"
+#include "conf.h"
 #include "daemonize.h"
 #include "log.h"
 #include "pidfile.h"

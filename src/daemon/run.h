@@ -5,7 +5,7 @@
 #ifndef SFD_RUN_H
 #define SFD_RUN_H
 
-#include "config.h"
+#include "conf.h"
 
 /*
  * Build the group cfg describes and run it until it has stopped and every

@@ -1,5 +1,5 @@
 /*
- * config.c - the second half of loading a config: sections and keys
+ * conf.c - the second half of loading a config: sections and keys
  * become group settings and tasks, or are refused with FILE:LINE and the
  * key.  Every problem is collected first and reported together.
  */
@@ -11,7 +11,7 @@
 #include <sysexits.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "conf.h"
 #include "configfile.h"
 #include "log.h"
 #include "parse.h"

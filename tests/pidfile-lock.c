@@ -1,5 +1,5 @@
 /*
- * daemon-pidfile.c - stopflagd's pidfile: created with our pid and removed
+ * pidfile-lock.c - stopflagd's pidfile: created with our pid and removed
  * again; a stale file is taken over; a file locked by a live process is
  * refused, naming that process, until it dies (even by SIGKILL); a
  * symlink, a FIFO, a directory or another user's file are refused and left
@@ -31,7 +31,7 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(path, sizeof(path), "%s/pid", dir);
-	tu_watchdog(30, "daemon-pidfile");
+	tu_watchdog(30, "pidfile-lock");
 	return 0;
 }
 
@@ -213,6 +213,6 @@ int main(void)
 		cmocka_unit_test(test_release_leaves_a_replaced_file),
 	};
 
-	return cmocka_run_group_tests_name("daemon-pidfile", tests, setup,
+	return cmocka_run_group_tests_name("pidfile-lock", tests, setup,
 					   teardown);
 }
