@@ -37,6 +37,12 @@ grep -q 'stopping: request (code 5) from task countdown' "$dir/log" ||
 gone_within 100 $kids || fail "tasks left behind"
 ok "the example plugin ran with its options; exit 5"
 
+# The shipped example config is good, next to its module.
+cp "$countdown" "$dir/countdown.so"
+run --check -c "$top_srcdir/examples/plugin/countdown.conf"
+[ "$rc" -eq 0 ] || fail "examples/plugin/countdown.conf refused"
+ok "examples/plugin/countdown.conf passes --check"
+
 # 2. Stopped from outside before it is done.
 sed 's/^from = 3/from = 100000/; s/^step-ms = 50/step-ms = 100/' \
 	"$dir/countdown.conf" >"$dir/long.conf"

@@ -200,6 +200,9 @@ int main(int argc, char **argv)
 	status = parse_options(argc, argv, &o);
 	if (status >= 0)
 		return status;
+	/* A log reader that goes away must not take the daemon with it; tasks
+	 * start with every disposition at its default again. */
+	signal(SIGPIPE, SIG_IGN);
 	if (o.daemonize)
 		sfd_daemon_close_fds();
 	if (o.syslog || o.daemonize)

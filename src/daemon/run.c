@@ -184,12 +184,12 @@ int sfd_run(const struct sfd_config *cfg)
 		sfd_error("cannot create the group: %s", sf_strerror(status));
 		return EX_OSERR;
 	}
+	sfd_log(LOG_INFO, NULL, "starting %zu tasks from %s", cfg->n_tasks,
+		cfg->file);
 	if (configure(g, cfg, &r) < 0) {
 		sf_group_destroy(g);
 		return EX_OSERR;
 	}
-	sfd_log(LOG_INFO, NULL, "starting %zu tasks from %s", cfg->n_tasks,
-		cfg->file);
 	status = sf_group_run(g);
 	if (status < 0) {
 		sfd_log(LOG_ERR, NULL, "the group could not run: %s",
