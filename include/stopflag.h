@@ -120,7 +120,9 @@ SF_EXPORT void sf_flag_destroy(sf_flag *flag);
  * so a setter killed halfway never leaves waiters asleep.
  * Returns 1 if this call set the flag, 0 if it was already set, -EINVAL if
  * flag is NULL or reason is not one of SF_REASON_SIGNAL..START_FAILED.
- * Cost: one getpid() and, only when somebody waits, one FUTEX_WAKE.
+ * Cost: no system call but, only when somebody waits, one FUTEX_WAKE.
+ * The pid is cached per process (on a page the kernel wipes in every
+ * child), so only a process's first set calls getpid(), once.
  * signal: yes - lock-free, no allocation, no stdio, errno preserved.
  * threads: yes.  fork: n/a (acts on the shared page).  blocks: no.
  */

@@ -97,6 +97,7 @@ int sf_flag_create(sf_flag **flagp)
 
 	if (!flagp)
 		return -EINVAL;
+	sf__pid_cache_init(); /* so that sets need no getpid() */
 	/* Anonymous and shared: inherited by every child forked from now on,
 	 * never named, never reachable by path.  Zero-filled: unset. */
 	page = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
@@ -168,9 +169,9 @@ int sf_flag_set(sf_flag *flag, enum sf_reason reason, int code)
 
 	if (!flag || !valid_reason(reason))
 		return -EINVAL;
-	/* Once set, skip even the getpid(): a later set only re-publishes. */
+	/* Once set, skip even the pid: a later set only re-publishes. */
 	if (uatomic_read(&flag->cause) == 0)
-		cause.pid = getpid();
+		cause.pid = sf__self_pid();
 	errno = saved_errno;
 	return set_packed(flag, cause_pack(&cause));
 }

@@ -55,6 +55,13 @@ int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
 			const volatile int *stop);
 int sf__doorbell_wait(sf_flag *flag, const struct timespec *deadline);
 
+/* The caller's pid, cached per process on a MADV_WIPEONFORK page (see
+ * pid.c): one load once known, a getpid() the first time.  Async-signal-
+ * safe.  sf__pid_cache_init() sets the page up (normal context; called by
+ * sf_flag_create()); without it sf__self_pid() is getpid(). */
+void sf__pid_cache_init(void);
+pid_t sf__self_pid(void);
+
 /* Fill *ts with the CLOCK_MONOTONIC time ms milliseconds from now.
  * Async-signal-safe. */
 void sf__deadline_after(int ms, struct timespec *ts);

@@ -1,0 +1,198 @@
+/*
+ * bench.h - what the files of stopflag-bench share.
+ *
+ *   main.c        the command line
+ *   wake.c        wake mode: waiter processes and the interleaved rounds
+ *   mechanisms.c  the seven wake mechanisms, each behind struct mech
+ *   nowait.c      the cost of a set that nobody waits for, syscalls counted
+ *   group.c       group mode: real groups, four stop scenarios
+ *   asleep.c      making sure a process really sleeps before we time it
+ *   sync.c        shared memory, control-plane futexes, clocks, children
+ *   stats.c       percentiles
+ *   output.c      table, JSON, CSV, progress line
+ *   plot.c        the latency CDF through gnuplot
+ */
+#ifndef SF_BENCH_H
+#define SF_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define BENCH_EXIT_USAGE 64
+
+/* Limits of the command line (see stopflag-bench(1)). */
+#define BENCH_MAX_WAITERS 1024
+#define BENCH_MAX_ROUNDS  10000 /* stopflag needs one flag page per round */
+#define BENCH_MAX_TASKS   1024
+
+/* ---------------------------------------------------------------- options */
+
+enum setter_kind { SETTER_DIRECT, SETTER_SIGNAL };
+
+struct wake_opts {
+	int waiters;
+	int rounds;
+	unsigned mechanisms;  /* bit i: mech_all()[i] */
+	enum setter_kind setter;
+	bool json;
+	const char *csv;      /* NULL: none */
+	const char *plot;     /* NULL: none */
+};
+
+struct group_opts {
+	int tasks;
+	int rounds;
+	bool json;
+};
+
+int wake_run(const struct wake_opts *opts);
+int group_run(const struct group_opts *opts);
+
+/* ---------------------------------------------------------------- mechanisms */
+
+/* What every mechanism sees: the waiter count and, once they are forked,
+ * their pids (in shared memory). */
+struct mech_env {
+	int waiters;
+	int rounds;
+	const pid_t *pids;
+};
+
+/*
+ * One way to wake N processes.  Each runs in this order:
+ *   prepare   before the waiters are forked: allocate shared state;
+ *   arm       in the setter, before the waiters of `round` start waiting
+ *             (reset what the previous round left);
+ *   wait      in each waiter: call armed(arg) right before blocking, return
+ *             once woken for `round`;
+ *   set       in the setter: wake every waiter of `round` (the timed part;
+ *             async-signal-safe when signal_safe is true);
+ *   teardown  in the setter, at the end.
+ * Rounds count from 0 for each mechanism.  Returns of prepare: 0 or -errno.
+ */
+struct mech {
+	const char *name;
+	const char *what;
+	bool signal_safe;
+	int (*prepare)(const struct mech_env *env, void **state);
+	void (*arm)(void *state, int round);
+	void (*set)(void *state, int round);
+	void (*wait)(void *state, int round, void (*armed)(void *), void *arg);
+	void (*teardown)(void *state);
+};
+
+/* Every mechanism, in table order; *count is set to their number. */
+const struct mech *const *mech_all(int *count);
+/* The index of a mechanism by name, or -1. */
+int mech_index(const char *name);
+
+/* ---------------------------------------------------------------- sync.c */
+
+/* A zeroed MAP_SHARED | MAP_ANONYMOUS mapping, or NULL (errno set). */
+void *shared_alloc(size_t size);
+void shared_free(void *p, size_t size);
+
+/* Control-plane futex on a shared word (never timed): sleep while
+ * *word == val, for at most timeout_ms; returns 0, or -ETIMEDOUT. */
+int ctl_wait(uint32_t *word, uint32_t val, int timeout_ms);
+void ctl_wake(uint32_t *word);
+/* Add 1 to *word; the caller whose increment reaches `target` wakes
+ * whoever ctl_wait()s on it. */
+void ctl_count(uint32_t *word, uint32_t target);
+/* Sleep until *word == target (it only grows), for at most timeout_ms:
+ * 0 or -ETIMEDOUT. */
+int ctl_wait_count(uint32_t *word, uint32_t target, int timeout_ms);
+
+int64_t now_ns(void);
+/* CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), ns.
+ * Async-signal-safe. */
+int64_t cpu_ns(void);
+void sleep_us(long us);
+
+/* Time bounds that scale under valgrind or sanitizers (SF_SLOW, VALGRIND). */
+int bound_ms(int ms);
+
+/* fork() a child that gets SIGKILL when we die; -errno on failure. */
+pid_t fork_bound(void);
+/* SIGKILL and reap each pid > 0 in pids[0..n). */
+void kill_and_reap(const pid_t *pids, int n);
+
+/* ---------------------------------------------------------------- asleep.c */
+
+/* Watches processes' scheduler state through /proc/PID/stat. */
+struct sleepwatch;
+struct sleepwatch *sleepwatch_open(const pid_t *pids, int n);
+void sleepwatch_close(struct sleepwatch *w);
+/* Wait until every watched process is in interruptible sleep ('S'), for
+ * at most timeout_ms.  Returns 0, -ETIMEDOUT (then *who is the pid that
+ * was awake), or -errno of reading /proc. */
+int sleepwatch_all_asleep(struct sleepwatch *w, int timeout_ms, pid_t *who);
+/* The same for a single pid, without keeping it open. */
+int wait_asleep(pid_t pid, int timeout_ms);
+
+/* ---------------------------------------------------------------- stats.c */
+
+/* The p-th percentile (0 < p <= 100, nearest rank) of v[0..n); sorts v. */
+int64_t percentile(int64_t *v, size_t n, double p);
+/* The same on an already sorted array. */
+int64_t percentile_sorted(const int64_t *v, size_t n, double p);
+void sort_i64(int64_t *v, size_t n);
+
+/* ---------------------------------------------------------------- output.c */
+
+/* One mechanism's summary, as the JSON schema names it, plus the
+ * setter's wall time (table only). */
+struct wake_row {
+	const char *mechanism;
+	double p50_us, p90_us, p99_us, max_us, last_p50_us;
+	int64_t set_ns_p50;       /* the setter's CPU time in the set */
+	int64_t set_wall_ns_p50;  /* the same, wall clock */
+};
+
+struct group_row {
+	const char *scenario;
+	double p50_ms, p90_ms, max_ms;
+};
+
+void out_wake_table(FILE *f, const struct wake_row *rows, int n);
+void out_wake_json(FILE *f, int waiters, int rounds,
+		   const struct wake_row *rows, int n);
+void out_group_table(FILE *f, const struct group_row *rows, int n);
+void out_group_json(FILE *f, int tasks, int rounds,
+		    const struct group_row *rows, int n);
+
+/* Raw samples of one mechanism, in ns. */
+struct wake_samples {
+	const char *mechanism;
+	int rounds, waiters;
+	int64_t *lat;       /* [round * waiters + waiter] */
+	int64_t *set_cpu;   /* [round]: the setter's CPU time in the set */
+	int64_t *set_wall;  /* [round]: the same, wall clock */
+};
+/* Write every sample as CSV; 0 or -errno. */
+int out_wake_csv(const char *path, const struct wake_samples *s, int n);
+
+/* A progress line on stderr, only if stderr is a terminal; rate-limited.
+ * progress_done() erases it. */
+void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void progress_done(void);
+
+/* ---------------------------------------------------------------- plot.c */
+
+/* Whether path names a picture plot_cdf() can draw (.svg or .png). */
+bool plot_format_ok(const char *path);
+/* Draw the latency CDF of the mechanisms names[0..n) in csv (written by
+ * out_wake_csv) to out with gnuplot.  Returns 0, or -errno (-ENOENT:
+ * gnuplot is not installed); says what went wrong on stderr. */
+int plot_cdf(const char *csv, const char *out, const char *title,
+	     const char *const *names, int n);
+
+/* ---------------------------------------------------------------- nowait.c */
+
+/* Measure sf_flag_set with nobody waiting and print one line to f. */
+void nowait_report(FILE *f);
+
+#endif

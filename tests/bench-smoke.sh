@@ -1,0 +1,157 @@
+#!/bin/sh
+# bench-smoke.sh: stopflag-bench runs each mode at tiny sizes; its --json
+# output follows the design's schema exactly (tests/bench-json-check);
+# --csv holds every raw sample; --plot draws with gnuplot when there is
+# one, and without it says so and still writes the CSV; bad options exit
+# 64 and name the option.  Every run is bounded by a watchdog.
+set -u
+bench="$top_builddir/stopflag-bench"
+check="$top_builddir/tests/bench-json-check"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+failures=0
+
+# 60 s per run; 20 times that under valgrind or the sanitizers.
+limit=60
+[ -n "${SF_SLOW:-}${VALGRIND:-}" ] && limit=1200
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+
+# bounded NAME CMD...: run CMD with stdout in $dir/NAME.out and stderr in
+# $dir/NAME.err, killed if it outlives the watchdog; returns its status.
+bounded() {
+	name=$1; shift
+	timeout -s KILL "$limit" "$@" >"$dir/$name.out" 2>"$dir/$name.err"
+	rc=$?
+	[ $rc -eq 137 ] && echo "watchdog: '$*' ran over $limit s and was killed"
+	return $rc
+}
+
+show() { sed 's/^/    /' "$dir/$1.err"; }
+
+# --- wake: every mechanism, JSON on stdout alone, table on stderr
+if bounded wake "$bench" wake --waiters 2 --rounds 3 --json; then
+	if "$check" wake 2 3 <"$dir/wake.out"; then
+		ok "wake --json follows the schema (7 mechanisms)"
+	else
+		fail "wake --json does not follow the schema"; cat "$dir/wake.out"
+	fi
+	grep -q 'interleaved round by round' "$dir/wake.err" ||
+		fail "wake does not say that rounds are interleaved"
+	grep -q '^no waiters: system calls counted' "$dir/wake.err" ||
+		grep -q '^no waiters: system calls not counted' "$dir/wake.err" ||
+		fail "wake has no no-waiter line"
+else
+	fail "wake exited $rc"; show wake
+fi
+
+# --- the checker itself refuses what breaks the schema
+if [ -s "$dir/wake.out" ]; then
+	broken=0
+	for edit in 's/"p90_us"/"p95_us"/' 's/,"rounds":3/,"rounds":3,"extra":1/' \
+		's/"mechanism":"pipe"/"mechanism":"pipes"/' 's/"set_ns_p50":[0-9]*/"set_ns_p50":"x"/' \
+		's/}]}/}]/' 's/"waiters":2/"waiters":3/'; do
+		sed "$edit" "$dir/wake.out" | "$check" wake 2 3 2>/dev/null &&
+			{ fail "the checker accepts: $edit"; broken=1; }
+	done
+	[ $broken -eq 0 ] && ok "the checker refuses a renamed, extra, unknown, mistyped or missing part"
+fi
+
+# --- wake, table for people, a chosen list
+if bounded table "$bench" wake --waiters 1 --rounds 2 --mechanism futex,stopflag; then
+	grep -q '^stopflag ' "$dir/table.out" && grep -q '^futex ' "$dir/table.out" &&
+		! grep -q '^pipe ' "$dir/table.out" &&
+		ok "the table shows the chosen mechanisms only" ||
+		{ fail "table"; cat "$dir/table.out"; }
+else
+	fail "wake --mechanism futex,stopflag exited $rc"; show table
+fi
+
+# --- the set made from a signal handler: condvar cannot take part
+if bounded signal "$bench" wake --waiters 2 --rounds 2 --setter signal --json; then
+	"$check" wake 2 2 stopflag,futex,pipe,eventfd,sem,signal <"$dir/signal.out" &&
+		grep -q 'condvar skipped' "$dir/signal.err" &&
+		ok "--setter signal: six mechanisms, condvar skipped and said so" ||
+		{ fail "--setter signal"; cat "$dir/signal.out" "$dir/signal.err"; }
+else
+	fail "wake --setter signal exited $rc"; show signal
+fi
+
+# --- CSV: a header and one line per waiter, round and mechanism
+if bounded csv "$bench" wake --waiters 3 --rounds 2 --mechanism stopflag,sem --csv "$dir/s.csv"; then
+	lines=$(wc -l <"$dir/s.csv")
+	head -1 "$dir/s.csv" | grep -qx 'mechanism,round,waiter,latency_ns,set_ns,set_wall_ns' &&
+		[ "$lines" -eq 13 ] &&
+		! grep -v '^mechanism' "$dir/s.csv" | grep -vqE '^(stopflag|sem),[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+$' &&
+		ok "--csv holds all 12 samples" ||
+		{ fail "--csv ($lines lines)"; cat "$dir/s.csv"; }
+else
+	fail "wake --csv exited $rc"; show csv
+fi
+
+# --- plot without gnuplot: a clear message, the CSV beside it, exit 0
+if GNUPLOT="$dir/no-such-gnuplot" bounded noplot "$bench" wake --waiters 1 --rounds 2 \
+	--mechanism stopflag --plot "$dir/cdf.svg"; then
+	grep -q 'gnuplot is optional' "$dir/noplot.err" && [ -s "$dir/cdf.csv" ] &&
+		[ ! -e "$dir/cdf.svg" ] &&
+		ok "--plot without gnuplot: says so, writes cdf.csv" ||
+		{ fail "--plot without gnuplot"; show noplot; }
+else
+	fail "--plot without gnuplot exited $rc"; show noplot
+fi
+
+# --- plot with gnuplot, where there is one
+if command -v gnuplot >/dev/null 2>&1; then
+	if bounded plot "$bench" wake --waiters 1 --rounds 3 --plot "$dir/p.svg" &&
+		grep -q '<svg' "$dir/p.svg"; then
+		ok "--plot draws an SVG with gnuplot"
+	else
+		fail "--plot with gnuplot"; show plot
+	fi
+else
+	echo "note: gnuplot is not installed; the drawing itself was not tried"
+fi
+
+# --- group: the four scenarios through real groups
+if bounded group "$bench" group --tasks 2 --rounds 1 --json; then
+	"$check" group 2 1 <"$dir/group.out" &&
+		ok "group --json follows the schema (4 scenarios)" ||
+		{ fail "group --json does not follow the schema"; cat "$dir/group.out"; }
+elif grep -q 'not built' "$dir/group.err"; then
+	echo "note: group mode is not built in this tree (no task groups yet)"
+else
+	fail "group exited $rc"; show group
+fi
+
+# --- bad options: exit 64, and the message names the option
+bad() {
+	what=$1; shift
+	bounded bad "$bench" "$@"
+	if [ $rc -ne 64 ]; then
+		fail "'$*' exited $rc, not 64"; show bad
+	elif ! grep -q -- "$what" "$dir/bad.err"; then
+		fail "'$*': the message does not name $what"; show bad
+	fi
+}
+bad "mode is needed"
+bad "frobnicate" frobnicate
+bad "--waiters" wake --waiters 0
+bad "--waiters" wake --waiters 2x
+bad "--rounds" wake --rounds 10001
+bad "--rounds" wake --rounds
+bad "--bogus" wake --bogus
+bad "--mechanism" wake --mechanism stopflag,nope
+bad "nope" wake --mechanism nope
+bad "--setter" wake --setter sometimes
+bad "--setter signal" wake --setter signal --mechanism condvar
+bad "--plot" wake --plot cdf.pdf
+bad "--tasks" group --tasks 0
+bad "--json" group --json=yes
+bad "stray" group stray
+[ $failures -eq 0 ] && ok "bad options exit 64 and name the option"
+
+"$bench" --help | grep -q 'stopflag-bench wake' || fail "--help"
+
+[ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
+exit 0
