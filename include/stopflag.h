@@ -15,6 +15,7 @@
 #ifndef STOPFLAG_H
 #define STOPFLAG_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
@@ -203,15 +204,31 @@ SF_EXPORT int sf_flag_catch_signal(sf_flag *flag, int signo);
  * and only until its sf_task_fn returns. */
 typedef struct sf_task sf_task;
 
-/* A task's body.  It runs in its own forked child; its return value becomes
- * the child's exit status (0..255).  It should return promptly once
- * sf_task_should_stop() is true. */
+/*
+ * A task's body.  It runs in its own forked child, in its own process
+ * group, with every signal disposition at its default except its stop
+ * signals (below), and an empty signal mask.  Its return value, modulo
+ * 256, becomes the child's exit status: stdio is flushed and the child
+ * ends with _exit(), so atexit() handlers of the program (which belong to
+ * the master) do not run in it.  It should return promptly once
+ * sf_task_should_stop() is true.
+ *
+ * Stop signals: SIGINT, SIGTERM, SIGQUIT, SIGHUP and the task's own
+ * (sf_group_set_stop_signal()).  One sent to the task alone makes
+ * sf_task_should_stop() true in that task; under SF_STOP_ALL it also sets
+ * the group's flag (reason SIGNAL), so the whole group follows.  When the
+ * group stops, the task gets its stop signal too, besides the flag.  The
+ * handler is installed without SA_RESTART, so a blocking system call
+ * returns EINTR on a stop.  If the master dies, the stop signal comes by
+ * PR_SET_PDEATHSIG and sets the flag, reason PARENT_DIED, for every task.
+ */
 typedef int sf_task_fn(sf_task *task, void *arg);
 
 /*
  * sf_task_should_stop - true once this task has been asked to stop: the group
- * flag is set, this task was sent its stop signal, or the master died.
- * One or two loads, no system call.
+ * flag is set, this task was sent a stop signal, or the master died.
+ * One or two loads, no system call.  True for NULL, so that a loop on a
+ * bad handle ends.
  * signal: yes.  threads: yes.  fork: meaningful only in the task process.
  * blocks: no.
  */
@@ -231,6 +248,21 @@ SF_EXPORT int sf_task_sleep(sf_task *task, int ms);
  * signal: yes.  threads: yes.  fork: task process only.  blocks: yes.
  */
 SF_EXPORT int sf_task_wait(sf_task *task, int timeout_ms);
+
+/*
+ * sf_task_poll - poll(2) on fds until one is ready, a stop comes, or
+ * timeout_ms passes (< 0: forever), for a task that waits on files or
+ * sockets.  The task's stop signals are blocked except inside the sleep
+ * (ppoll(2)), so a stop that comes just before it cannot be missed; the
+ * caller's signal mask is restored before it returns.
+ * Returns the number of ready fds (> 0), 0 on a stop (as sf_task_wait()),
+ * -ETIMEDOUT, -EINVAL (NULL task, NULL fds with nfds > 0), or the error of
+ * ppoll().
+ * signal: no (it changes the signal mask).  threads: the calling thread's
+ * mask only.  fork: task process only.  blocks: yes.
+ */
+SF_EXPORT int sf_task_poll(sf_task *task, struct pollfd *fds, nfds_t nfds,
+			   int timeout_ms);
 
 /*
  * sf_task_stop_all - ask the whole group to stop, reason SF_REASON_REQUEST
@@ -306,9 +338,11 @@ SF_EXPORT void sf_group_destroy(sf_group *group);
 
 /*
  * sf_group_add - add a function task.  fn(task, arg) runs in a forked child.
- * name is copied; it must be non-empty and unique in the group.
+ * name is copied; it must be non-empty, unique in the group, and free of
+ * control characters (it is logged on one line).  Task ids count up from 0
+ * in the order tasks are added; tasks start in that order.
  * Returns the task id (>= 0), -EINVAL, -EEXIST (duplicate name), -EBUSY
- * (group running), -ENOMEM.
+ * (group running or run), -ENOMEM.
  * signal: no.  threads: no.  fork: n/a.  blocks: no.
  */
 SF_EXPORT int sf_group_add(sf_group *group, const char *name, sf_task_fn *fn,
@@ -317,9 +351,11 @@ SF_EXPORT int sf_group_add(sf_group *group, const char *name, sf_task_fn *fn,
 /*
  * sf_group_add_exec - add a task that execs argv[0] (searched in PATH) with
  * argv.  argv is copied.  Only fds 0, 1 and 2 are inherited; signal
- * dispositions and mask are reset; PR_SET_PDEATHSIG delivers the task's stop
- * signal if the master dies.
- * Returns the task id, -EINVAL (NULL/empty argv), -EEXIST, -EBUSY, -ENOMEM.
+ * dispositions and mask are reset; it runs in its own process group;
+ * PR_SET_PDEATHSIG, kept across the exec, delivers the task's stop signal
+ * if the master dies.
+ * Returns the task id, -EINVAL (bad name, NULL/empty argv), -EEXIST,
+ * -EBUSY, -ENOMEM.
  * signal: no.  threads: no.  fork: n/a.  blocks: no.
  */
 SF_EXPORT int sf_group_add_exec(sf_group *group, const char *name,
@@ -336,14 +372,19 @@ SF_EXPORT int sf_group_set_option(sf_group *group, int task_id,
 				  const char *key, const char *value);
 
 /*
- * sf_group_set_grace - how long tasks get between the stop and SIGKILL.
- * 0 kills at once.  Returns 0, -EINVAL (negative), -EBUSY.
+ * sf_group_set_grace - how long tasks get between their stop signal and
+ * SIGKILL (to the task and its whole process group), and processes that
+ * tasks left behind between SIGTERM and SIGKILL.  0 kills at once.
+ * Returns 0, -EINVAL (NULL group, negative), -EBUSY.
  * signal: no.  threads: no.  fork: n/a.  blocks: no.
  */
 SF_EXPORT int sf_group_set_grace(sf_group *group, int grace_ms);
 
 /*
- * sf_group_set_strategy - see enum sf_strategy.  Returns 0, -EINVAL, -EBUSY.
+ * sf_group_set_strategy - see enum sf_strategy and README "Strategies".
+ * Under the restarting strategies, once no task is left running or waiting
+ * to restart, the group stops with the end of the last one as its cause.
+ * Returns 0, -EINVAL (NULL group, not an sf_strategy), -EBUSY.
  * signal: no.  threads: no.  fork: n/a.  blocks: no.
  */
 SF_EXPORT int sf_group_set_strategy(sf_group *group,
@@ -351,8 +392,9 @@ SF_EXPORT int sf_group_set_strategy(sf_group *group,
 
 /*
  * sf_group_set_intensity - more than max_restarts restarts within period_ms
- * stops the group, with the cause of the last failure.  max_restarts >= 0,
- * period_ms > 0.  Returns 0, -EINVAL, -EBUSY.
+ * stops the group, with the cause of the last failure.  A restart of
+ * several tasks at once (SF_ONE_FOR_ALL, SF_REST_FOR_ONE) counts once.
+ * 0 <= max_restarts <= 10000, period_ms > 0.  Returns 0, -EINVAL, -EBUSY.
  * signal: no.  threads: no.  fork: n/a.  blocks: no.
  */
 SF_EXPORT int sf_group_set_intensity(sf_group *group, int max_restarts,
@@ -368,10 +410,16 @@ SF_EXPORT int sf_group_set_restart(sf_group *group, int task_id,
 				   enum sf_restart restart);
 
 /*
- * sf_group_set_stop_signal - the signal an exec task gets when the group
- * stops (default SIGTERM), also delivered by PR_SET_PDEATHSIG if the master
- * dies.  Function tasks always see the flag instead.
- * Returns 0, -EINVAL (not a catchable signal), -ENOENT, -EBUSY.
+ * sf_group_set_stop_signal - the signal a task gets when the group stops,
+ * or when it alone is stopped to be restarted with a sibling (default
+ * SIGTERM); also delivered by PR_SET_PDEATHSIG if the master dies.  It
+ * goes to the task's whole process group.  An exec task knows no other
+ * stop; a function task sees the flag as well, and catches this signal
+ * (see sf_task_fn).
+ * Returns 0, -EINVAL (a signal that cannot be caught, that the C library
+ * keeps for itself, or whose default action does not end a process:
+ * SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGTSTP, SIGTTIN, SIGTTOU), -ENOENT
+ * (no such task), -EBUSY.
  * signal: no.  threads: no.  fork: n/a.  blocks: no.
  */
 SF_EXPORT int sf_group_set_stop_signal(sf_group *group, int task_id,
@@ -379,17 +427,20 @@ SF_EXPORT int sf_group_set_stop_signal(sf_group *group, int task_id,
 
 /*
  * sf_group_set_log - where the group logs starts, exits, restarts, the stop
- * and SIGKILL escalations.  NULL log disables logging (the default).  The
- * library never writes to stderr by itself.  Returns 0, -EINVAL, -EBUSY.
+ * and its cause, and SIGKILL escalations.  NULL log disables logging (the
+ * default).  The library never writes to stderr by itself.
+ * Returns 0, -EINVAL (NULL group), -EBUSY.
  * signal: no.  threads: no.  fork: n/a.  blocks: no.
  */
 SF_EXPORT int sf_group_set_log(sf_group *group, sf_log_fn *log, void *ctx);
 
 /*
  * sf_group_set_hooks - a callback made once, from sf_group_run(), when every
- * task has been started (used for sd_notify READY=1), and a callback made
- * once when the stop begins.  Either may be NULL.  Returns 0, -EINVAL,
- * -EBUSY.
+ * task has been started (used for sd_notify READY=1; not made if a start
+ * failed or the stop came first), and a callback made once when the stop
+ * begins, after the tasks were sent it, with its first cause and the task
+ * it names (or NULL).  Either may be NULL.  Returns 0, -EINVAL (NULL
+ * group), -EBUSY.
  * signal: no.  threads: no.  fork: n/a.  blocks: no.
  */
 SF_EXPORT int sf_group_set_hooks(sf_group *group,
@@ -404,19 +455,29 @@ SF_EXPORT int sf_group_set_hooks(sf_group *group,
  *
  * The calling process becomes the master: it installs handlers for SIGINT,
  * SIGTERM, SIGQUIT and SIGHUP (they set the flag, reason SIGNAL) and
- * SIGCHLD, becomes a child subreaper, and sleeps on a doorbell that SIGCHLD
- * and every flag set ring; it never polls.  Once the flag is set, exec tasks
- * get their stop signal, and after the grace period whatever is left gets
- * SIGKILL, whole process groups included.  Adopted grandchildren are
- * killed and reaped too.  The previous dispositions are restored before it
- * returns.
+ * SIGCHLD (unblocking those five while it runs), becomes a child subreaper,
+ * and sleeps on a doorbell that SIGCHLD and every flag set ring; it never
+ * polls.  Once the flag is set, every task gets its stop signal, and after
+ * the grace period whatever is left gets SIGKILL, whole process groups
+ * included.  When a task ends, whatever is left in its process group gets
+ * SIGKILL.  Adopted descendants get SIGTERM at the stop, SIGKILL after the
+ * grace, and are reaped too.  The previous dispositions, signal mask and
+ * subreaper setting are restored before it returns.
+ *
+ * While it runs, every child of the calling process belongs to the group:
+ * one the caller forked itself is reaped when it ends, and at the stop it
+ * is treated as a process a task left behind (SIGTERM, then SIGKILL).
+ * Run no children of your own beside a group.
  *
  * Returns only when every process it started, and every descendant it
  * adopted, has been reaped.  The value is the exit status of the table in
- * stopflagd(8): SIGNAL 0, REQUEST the code, EXITED the task's status, KILLED
- * 128 + the signal, START_FAILED 127 (missing binary), 126 (cannot be run)
- * or 71 (fork failed).  Negative errno if the group could not run at all
- * (-EINVAL no tasks, -EBUSY already running, setup errors).
+ * stopflagd(8): SIGNAL 0, REQUEST the code (modulo 256), EXITED the task's
+ * status, KILLED 128 + the signal, START_FAILED 127 (missing binary), 126
+ * (cannot be run) or 71 (fork failed, or a task reported it could not
+ * start), PARENT_DIED 0, and 70 for a cause that makes no sense (a page
+ * scribbled over).  Negative errno if the group could not run at all
+ * (-EINVAL NULL group or no tasks, -EBUSY running or already run,
+ * -ENOMEM, or the error of prctl()).
  * signal: no.  threads: call it from the main thread of a single-threaded
  * process (it forks, and changes process-wide signal dispositions).
  * fork: a group is run once; tasks do not inherit the group.
@@ -427,7 +488,10 @@ SF_EXPORT int sf_group_run(sf_group *group);
 /*
  * sf_group_cause - the first cause of the stop and, if a task caused it, its
  * name (else NULL) in *task_name (which may be NULL).  Valid after
- * sf_group_run() returned; the name lives as long as the group.
+ * sf_group_run() returned; the name lives as long as the group.  A cause
+ * the master recorded itself (a task's end, a failed start) is its own
+ * copy; one a task set is read from the shared page once, when the stop
+ * begins.
  * Returns 0, -EAGAIN (the group has not stopped), -EINVAL.
  * signal: no.  threads: yes.  fork: n/a.  blocks: no.
  */

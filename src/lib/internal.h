@@ -8,6 +8,7 @@
 #ifndef SF_INTERNAL_H
 #define SF_INTERNAL_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -74,6 +75,16 @@ int64_t sf__now_ns(void);
 
 /* Whether signo is a signal a handler can be installed for. */
 int sf__catchable_signal(int signo);
+
+/* sf_flag_catch_signal(), saving the disposition and the flag it replaces
+ * (a caller's own sf_flag_catch_signal() included); sf__uncatch() puts
+ * both back. */
+struct sf__caught {
+	struct sigaction sa;
+	sf_flag *flag;
+};
+int sf__catch(sf_flag *flag, int signo, struct sf__caught *saved);
+void sf__uncatch(int signo, const struct sf__caught *saved);
 
 /* Disarm every sf_flag_catch_signal() handler that sets flag. */
 void sf__signals_forget(const sf_flag *flag);

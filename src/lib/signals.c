@@ -46,6 +46,29 @@ int sf_flag_catch_signal(sf_flag *flag, int signo)
 	return 0;
 }
 
+int sf__catch(sf_flag *flag, int signo, struct sf__caught *saved)
+{
+	if (sigaction(signo, NULL, &saved->sa) < 0)
+		return -errno;
+	saved->flag = uatomic_read(&caught[signo]);
+	return sf_flag_catch_signal(flag, signo);
+}
+
+void sf__uncatch(int signo, const struct sf__caught *saved)
+{
+	sigset_t one, old;
+
+	/* Blocked while both are put back, so that a signal arriving meanwhile
+	 * is delivered afterwards, to the restored disposition and flag. */
+	sigemptyset(&one);
+	sigaddset(&one, signo);
+	sigprocmask(SIG_BLOCK, &one, &old);
+	uatomic_set(&caught[signo], saved->flag);
+	cmm_smp_mb();
+	sigaction(signo, &saved->sa, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 void sf__signals_forget(const sf_flag *flag)
 {
 	for (int signo = 1; signo < NSIG; signo++)

@@ -1,0 +1,132 @@
+/*
+ * group.h - what the files of the task group share: the group and task
+ * records, the supervisor's states and events, and the helpers that
+ * group.c (API and wait loops), supervise.c (the state x event table),
+ * spawn.c (fork and exec), reap.c (reaping and sweeping) and task.c (the
+ * task's side) call in each other.  Not installed.
+ */
+#ifndef SF_GROUP_H
+#define SF_GROUP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* sysexits(3) values the group returns where the table has no row. */
+#define SF__EX_SOFTWARE 70 /* the cause makes no sense (a scribbled page) */
+#define SF__EX_OSERR    71 /* fork() failed */
+#define SF__EX_NOEXEC   126
+#define SF__EX_NOTFOUND 127
+
+/* The most sf_group_set_intensity() accepts: the master keeps the time of
+ * the last max_restarts + 1 restarts. */
+#define SF__MAX_RESTARTS 10000
+
+struct sf__option {
+	char *key;
+	char *value;
+};
+
+/* The master's view of one task (see supervise.c for the transitions). */
+enum sf__state {
+	SF__DOWN,      /* no process: not started yet, or ended and reaped */
+	SF__UP,        /* running */
+	SF__CYCLING,   /* sent its stop signal to restart with a sibling */
+	SF__STOPPING,  /* sent its stop signal because the group stops */
+	SF__NSTATES
+};
+
+/* What can happen to a task. */
+enum sf__event {
+	SF__START,     /* start it: the first time, or a pending restart */
+	SF__ENDED,     /* its process was reaped */
+	SF__CYCLE,     /* a sibling's restart takes it along */
+	SF__STOP,      /* the group stops */
+	SF__GRACE,     /* the grace after its stop signal ran out */
+	SF__NEVENTS
+};
+
+struct sf_task {
+	/* What the task's own process uses; fork() hands it a copy. */
+	char *name;
+	sf_task_fn *fn;           /* a function task, or NULL */
+	void *arg;
+	char **argv;              /* an exec task (NULL-terminated), or NULL */
+	struct sf__option *options;
+	int noptions;
+	int stop_signal;
+	sf_flag *flag;            /* the group's */
+	bool stop_all;            /* the strategy is SF_STOP_ALL */
+	pid_t master;             /* the master's pid, saved before fork() */
+	sigset_t stops;           /* the signals that stop this task alone */
+
+	/* What only the master uses. */
+	int id;
+	enum sf_restart restart;
+	enum sf__state state;
+	pid_t pid;                /* its process while unreaped, else 0 */
+	pid_t last_pid;           /* the last one, to name a cause later */
+	int pidfd;                /* a pidfd for pid, or -1 */
+	bool rerun;               /* start it again once no sibling cycles */
+	int64_t kill_at;          /* CLOCK_MONOTONIC ns of its SIGKILL, or 0 */
+};
+
+enum sf__phase { SF__NEW, SF__RUNNING, SF__DONE };
+
+struct sf_group {
+	sf_flag *flag;
+	struct sf_task **tasks;
+	int ntasks, cap;
+
+	int grace_ms;
+	enum sf_strategy strategy;
+	int max_restarts, period_ms;
+	int64_t *restarts;        /* ring: times of the last max_restarts + 1 */
+	long nrestarts;
+
+	sf_log_fn *log;
+	void *log_ctx;
+	void (*on_ready)(void *ctx);
+	void (*on_stopping)(void *ctx, const struct sf_cause *cause,
+			    const char *task_name);
+	void *hook_ctx;
+
+	enum sf__phase phase;
+	bool stop_seen;           /* the doorbell said "set" */
+	bool own_cause;           /* the master set the flag: cause is its own */
+	struct sf_cause cause;    /* the first cause, settled at the stop */
+	int cause_task;           /* the task it names, or -1 */
+	int start_status;         /* 71, 126 or 127, with own START_FAILED */
+};
+
+/* group.c */
+void sf__log(const sf_group *g, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+struct sf_task *sf__task_by_pid(const sf_group *g, pid_t pid);
+bool sf__stop_due(const sf_group *g);
+const char *sf__signal_name(int signo);
+const char *sf__strategy_name(enum sf_strategy strategy);
+
+/* supervise.c: one event to one task, through the table. */
+void sf__dispatch(sf_group *g, struct sf_task *t, enum sf__event ev,
+		  int status);
+void sf__start_all(sf_group *g);     /* SF__START in order, until a failure */
+void sf__start_pending(sf_group *g); /* restarts, once nobody cycles */
+void sf__stop_all(sf_group *g);      /* SF__STOP to every task */
+void sf__expire(sf_group *g, int64_t now); /* SF__GRACE where it ran out */
+int64_t sf__next_kill(const sf_group *g);  /* earliest kill_at, or 0 */
+
+/* spawn.c */
+int sf__spawn(sf_group *g, struct sf_task *t, int *errnum);
+void sf__signal_task(struct sf_task *t, int signo);
+
+/* reap.c */
+bool sf__reap(sf_group *g);
+int sf__signal_children(sf_group *g, int signo, bool tasks_too);
+
+/* task.c: run a function task in its own process; returns its status. */
+int sf__task_run(struct sf_task *t);
+
+#endif

@@ -1,0 +1,66 @@
+# example-harness.sh: the scenarios the example programs share; the
+# example tests source it and call
+#
+#   check_example BIN READY COUNT REQUEST INTERRUPT
+#
+# which runs BIN three times in a fresh directory, each time with a 20 s
+# watchdog, once its output shows READY COUNT times:
+#   1. ./stop appears: BIN stops within a second, exit 0, and its output
+#      matches REQUEST;
+#   2. ./stop is there at the start: BIN stops at once, exit 0;
+#   3. SIGINT: BIN exits 0 and its output matches INTERRUPT.
+# After each, the caller's `gone` function checks that nothing is left
+# (it reads $dir/out).
+set -u
+dir=$(mktemp -d)
+watchdog=
+trap 'kill $watchdog 2>/dev/null; rm -rf "$dir"' EXIT
+
+fail() { echo "FAIL: $*"; cat "$dir/out" 2>/dev/null; exit 1; }
+
+now_ms() { date +%s%3N; }
+
+# start BIN READY COUNT: run BIN in $dir (its pid in $pid).
+start() {
+	kill $watchdog 2>/dev/null
+	(cd "$dir" && exec "$1") >"$dir/out" 2>&1 &
+	pid=$!
+	(sleep 20; echo "watchdog: killing $pid"; kill -KILL "$pid") &
+	watchdog=$!
+	for _ in $(seq 100); do
+		[ "$(grep -c "$2" "$dir/out" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	fail "did not start"
+}
+
+# ended WHAT: BIN ($pid) exited 0.
+ended() {
+	wait "$pid"; rc=$?
+	[ "$rc" -eq 0 ] || fail "exit status $rc $1"
+}
+
+check_example() {
+	start "$1" "$2" "$3"
+	t0=$(now_ms)
+	touch "$dir/stop"
+	ended "after ./stop"
+	took=$(( $(now_ms) - t0 ))
+	[ "$took" -lt 1000 ] || fail "took $took ms to stop after ./stop"
+	grep -q "$4" "$dir/out" || fail "no \"$4\" after ./stop"
+	gone
+	echo "ok: ./stop stopped it in $took ms"
+
+	start "$1" "$2" "$3"
+	ended "with ./stop already there"
+	gone
+	rm -f "$dir/stop"
+	echo "ok: ./stop already there"
+
+	start "$1" "$2" "$3"
+	kill -INT "$pid"
+	ended "after SIGINT"
+	grep -q "$5" "$dir/out" || fail "no \"$5\" after SIGINT"
+	gone
+	echo "ok: SIGINT"
+}
