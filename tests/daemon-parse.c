@@ -102,6 +102,7 @@ static void test_signals(void **state)
 	assert_int_equal(signal_of("SigTerm"), SIGTERM);
 	assert_int_equal(signal_of("15"), SIGTERM);
 	assert_int_equal(signal_of("HUP"), SIGHUP);
+	assert_int_equal(signal_of("POLL"), SIGPOLL);
 	assert_int_equal(signal_of("SIGUSR1"), SIGUSR1);
 	assert_int_equal(signal_of("INT"), SIGINT);
 	assert_int_equal(signal_of("34"), 34);

@@ -100,30 +100,19 @@ int sfd_parse_count(const char *text, int max, int *value, const char **why)
 	return err;
 }
 
-/* The standard Linux signals, by number.  Real-time signals have no name
- * here; they can be given by number. */
-static const char *const signal_names[] = {
-	[SIGHUP] = "HUP",     [SIGINT] = "INT",       [SIGQUIT] = "QUIT",
-	[SIGILL] = "ILL",     [SIGTRAP] = "TRAP",     [SIGABRT] = "ABRT",
-	[SIGBUS] = "BUS",     [SIGFPE] = "FPE",       [SIGKILL] = "KILL",
-	[SIGUSR1] = "USR1",   [SIGSEGV] = "SEGV",     [SIGUSR2] = "USR2",
-	[SIGPIPE] = "PIPE",   [SIGALRM] = "ALRM",     [SIGTERM] = "TERM",
-	[SIGSTKFLT] = "STKFLT", [SIGCHLD] = "CHLD",   [SIGCONT] = "CONT",
-	[SIGSTOP] = "STOP",   [SIGTSTP] = "TSTP",     [SIGTTIN] = "TTIN",
-	[SIGTTOU] = "TTOU",   [SIGURG] = "URG",       [SIGXCPU] = "XCPU",
-	[SIGXFSZ] = "XFSZ",   [SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF",
-	[SIGWINCH] = "WINCH", [SIGIO] = "IO",         [SIGPWR] = "PWR",
-	[SIGSYS] = "SYS",
-};
-#define N_SIGNAL_NAMES (int)(sizeof(signal_names) / sizeof(*signal_names))
-
+/* By the C library's abbreviations (sigabbrev_np(): "TERM"), so that
+ * stopflagd and its logs call signals what glibc calls them.  Real-time
+ * signals have no name; they can be given by number. */
 static int signal_by_name(const char *name)
 {
 	if (strncasecmp(name, "SIG", 3) == 0)
 		name += 3;
-	for (int signo = 1; signo < N_SIGNAL_NAMES; signo++)
-		if (signal_names[signo] && strcasecmp(name, signal_names[signo]) == 0)
+	for (int signo = 1; signo < SIGRTMIN; signo++) {
+		const char *abbrev = sigabbrev_np(signo);
+
+		if (abbrev && strcasecmp(name, abbrev) == 0)
 			return signo;
+	}
 	return 0;
 }
 
@@ -177,8 +166,11 @@ int sfd_parse_signal(const char *text, int *signo, const char **why)
 
 const char *sfd_signal_name(int signo, char *buf, size_t len)
 {
-	if (signo > 0 && signo < N_SIGNAL_NAMES && signal_names[signo])
-		snprintf(buf, len, "SIG%s", signal_names[signo]);
+	const char *abbrev = signo > 0 && signo < SIGRTMIN ?
+			     sigabbrev_np(signo) : NULL;
+
+	if (abbrev)
+		snprintf(buf, len, "SIG%s", abbrev);
 	else
 		snprintf(buf, len, "signal %d", signo);
 	return buf;
