@@ -309,8 +309,10 @@ static void test_requests_always_stop(void **state)
 		add(g, "asker", &s[0], SF_PERMANENT, "r");
 		add(g, "other", &s[1], SF_PERMANENT, "w");
 		gu_run_expect(g, 44, SF_REASON_REQUEST, GU_ANY, "asker");
+		/* Nobody is restarted.  The request may come before the master
+		 * has started "other", and a stopping group starts nothing. */
 		assert_int_equal(s[0].runs, 1);
-		assert_int_equal(s[1].runs, 1);
+		assert_true(s[1].runs <= 1);
 		sf_group_destroy(g);
 	}
 }
