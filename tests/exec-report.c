@@ -18,7 +18,7 @@ static void report_fds(FILE *out)
 
 	fprintf(out, "fds-above-2");
 	while (d && (e = readdir(d))) {
-		int fd = atoi(e->d_name);
+		int fd = (int)strtol(e->d_name, NULL, 10);
 
 		if (e->d_name[0] != '.' && fd > 2 && fd != dirfd(d) &&
 		    fd != fileno(out))

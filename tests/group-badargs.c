@@ -27,7 +27,7 @@ static void noop_log(void *ctx, int priority, const char *msg)
  * must return want. */
 static void every_change(sf_group *g, int want)
 {
-	char **argv = gu_argv("true", NULL);
+	char **argv = gu_argv("true", (char *)NULL);
 
 	assert_int_equal(sf_group_add(g, "new", gu_task_wait, NULL), want);
 	assert_int_equal(sf_group_add_exec(g, "new-exec", argv), want);
@@ -55,9 +55,9 @@ static void test_null_group(void **state)
 
 static void test_bad_tasks(void **state)
 {
-	char **argv = gu_argv("true", NULL);
+	char **argv = gu_argv("true", (char *)NULL);
 	char *empty_argv[] = { NULL };
-	char *blank_argv[] = { gu_argv("", NULL)[0], NULL };
+	char *blank_argv[] = { gu_argv("", (char *)NULL)[0], NULL };
 	sf_group *g = gu_group();
 
 	assert_int_equal(sf_group_add(g, NULL, gu_task_wait, NULL), -EINVAL);

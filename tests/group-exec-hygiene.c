@@ -97,9 +97,9 @@ static void test_exec_task_runs_clean(void **state)
 	/* two tasks that end on their own: no stop comes between them */
 	assert_int_equal(sf_group_set_strategy(g, SF_ONE_FOR_ONE), 0);
 	assert_int_equal(sf_group_add_exec(g, "term",
-		gu_argv(gu_built("exec-report"), term, NULL)), 0);
+		gu_argv(gu_built("exec-report"), term, (char *)NULL)), 0);
 	assert_int_equal(sf_group_add_exec(g, "hup",
-		gu_argv(gu_built("exec-report"), hup, NULL)), 1);
+		gu_argv(gu_built("exec-report"), hup, (char *)NULL)), 1);
 	assert_int_equal(sf_group_set_stop_signal(g, 1, SIGHUP), 0);
 	dirty(true);
 	assert_int_equal(sf_group_run(g), 0);

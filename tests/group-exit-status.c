@@ -72,9 +72,9 @@ static void check_row(const struct row *r)
 		id = sf_group_add(g, "actor", actor, (void *)r);
 	else if (r->argv1)
 		id = sf_group_add_exec(g, "actor",
-				       gu_argv("sh", "-c", r->argv1, NULL));
+				       gu_argv("sh", "-c", r->argv1, (char *)NULL));
 	else
-		id = sf_group_add_exec(g, "actor", gu_argv(r->argv0, NULL));
+		id = sf_group_add_exec(g, "actor", gu_argv(r->argv0, (char *)NULL));
 	assert_int_equal(id, 1);
 	gu_run_expect(g, r->status, r->reason, r->code,
 		      r->named ? "actor" : NULL);

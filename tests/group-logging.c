@@ -97,7 +97,7 @@ static void test_library_writes_nothing_itself(void **state)
 	assert_int_equal(sf_group_set_grace(g, 50), 0);
 	assert_int_equal(sf_group_add(g, "deaf", gu_task_deaf, NULL), 0);
 	assert_int_equal(sf_group_add_exec(g, "missing",
-		gu_argv("/nonexistent/sf-missing", NULL)), 1);
+		gu_argv("/nonexistent/sf-missing", (char *)NULL)), 1);
 	status = sf_group_run(g);
 	fflush(NULL);
 	dup2(saved1, 1);

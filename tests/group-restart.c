@@ -68,7 +68,7 @@ static int planned(sf_task *task, void *arg)
 		raise(SIGKILL);
 		return 99;
 	case 's':
-		tu_sleep_us(150 * 1000);
+		tu_sleep_ms(150);
 		return 1;
 	case 't':
 		kill(getpid(), SIGTERM);
@@ -309,8 +309,10 @@ static void test_requests_always_stop(void **state)
 		add(g, "asker", &s[0], SF_PERMANENT, "r");
 		add(g, "other", &s[1], SF_PERMANENT, "w");
 		gu_run_expect(g, 44, SF_REASON_REQUEST, GU_ANY, "asker");
+		/* Nobody is restarted.  The request may come before the master
+		 * has started "other", and a stopping group starts nothing. */
 		assert_int_equal(s[0].runs, 1);
-		assert_int_equal(s[1].runs, 1);
+		assert_true(s[1].runs <= 1);
 		sf_group_destroy(g);
 	}
 }
@@ -379,7 +381,7 @@ static void test_exec_task_restarts(void **state)
 	assert_int_equal(sf_group_set_strategy(g, SF_ONE_FOR_ONE), 0);
 	assert_int_equal(sf_group_set_intensity(g, 3, 10000), 0);
 	assert_int_equal(sf_group_add_exec(g, "sh",
-		gu_argv("sh", "-c", "exit 2", NULL)), 0);
+		gu_argv("sh", "-c", "exit 2", (char *)NULL)), 0);
 	assert_int_equal(sf_group_set_restart(g, 0, SF_PERMANENT), 0);
 	add(g, "other", &s[0], SF_PERMANENT, "w");
 	gu_run_expect(g, 2, SF_REASON_EXITED, GU_ANY, "sh");

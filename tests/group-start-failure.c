@@ -60,10 +60,10 @@ static void test_missing_binary_is_127(void **state)
 {
 	tu_watchdog(20, __func__);
 	expect_start_failed(group_with(gu_argv("/nonexistent/sf-no-such-binary",
-					       NULL)), 127, ENOENT);
+					       (char *)NULL)), 127, ENOENT);
 	/* and searched in PATH */
 	expect_start_failed(group_with(gu_argv("sf-no-such-binary-in-path",
-					       NULL)), 127, ENOENT);
+					       (char *)NULL)), 127, ENOENT);
 }
 
 static void test_cannot_run_is_126(void **state)
@@ -76,9 +76,9 @@ static void test_cannot_run_is_126(void **state)
 	fputs("#!/bin/sh\nexit 0\n", f);
 	fclose(f);
 	assert_int_equal(chmod(plain, 0644), 0);
-	expect_start_failed(group_with(gu_argv(plain, NULL)), 126, EACCES);
+	expect_start_failed(group_with(gu_argv(plain, (char *)NULL)), 126, EACCES);
 	/* a directory */
-	expect_start_failed(group_with(gu_argv("/", NULL)), 126, EACCES);
+	expect_start_failed(group_with(gu_argv("/", (char *)NULL)), 126, EACCES);
 }
 
 /* In a child of ours: become a user that RLIMIT_NPROC binds, allow it two

@@ -39,7 +39,7 @@ static int operator(sf_task *task, void *arg)
 
 static void signal_to_master(int signo)
 {
-	char **sleep_argv = gu_argv("sleep", "1000", NULL);
+	char **sleep_argv = gu_argv("sleep", "1000", (char *)NULL);
 	struct sigaction before, after;
 	struct sf_cause cause;
 	sf_group *g = gu_group();
@@ -161,9 +161,9 @@ static void one_ending_task(const struct end_case *c)
 
 static void test_task_end_or_death_stops_group(void **state)
 {
-	char **exit5 = gu_argv("sh", "-c", "exit 5", NULL);
-	char **kill9 = gu_argv("sh", "-c", "kill -KILL $$", NULL);
-	char **true_ = gu_argv("true", NULL);
+	char **exit5 = gu_argv("sh", "-c", "exit 5", (char *)NULL);
+	char **kill9 = gu_argv("sh", "-c", "kill -KILL $$", (char *)NULL);
+	char **true_ = gu_argv("true", (char *)NULL);
 	const struct end_case cases[] = {
 		{ "returns 3", gu_task_exit, (void *)3, NULL,
 		  SF_REASON_EXITED, 3, 3 },
@@ -262,7 +262,7 @@ static int parent_watcher(sf_task *task, void *arg)
  * stop signal. */
 static sf_group *five_tasks(void *ctx)
 {
-	char **sleep_argv = gu_argv("sleep", "1000", NULL);
+	char **sleep_argv = gu_argv("sleep", "1000", (char *)NULL);
 	sf_group *g;
 
 	if (sf_group_create(&g) < 0)

@@ -35,6 +35,11 @@ static const char *const path_names[NPATHS] = {
 	"stop signal to one task", "master SIGKILLed",
 };
 
+static const char *path_name(enum path p)
+{
+	return (unsigned)p < NPATHS ? path_names[p] : "?";
+}
+
 enum { GRACE_MS = 20 };
 
 struct round {
@@ -79,7 +84,7 @@ static sf_group *random_group(struct round *r, bool deaf)
 {
 	static const int signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
 	int nfn = 1 + (int)(random() % 6), nexec = (int)(random() % 3);
-	int op = (int)(random() % (nfn + 1)), id = 0;
+	int op = (int)(random() % (nfn + 1));
 	sf_group *g = gu_group();
 
 	r->signo = signals[random() % 4];
@@ -93,13 +98,14 @@ static sf_group *random_group(struct round *r, bool deaf)
 	assert_int_equal(sf_group_set_intensity(g, 0, 60000), 0);
 	for (int i = 0; i <= nfn + nexec; i++) {
 		char name[16];
+		int id;
 
 		snprintf(name, sizeof(name), "t%d", i);
 		if (i == op)
 			id = sf_group_add(g, name, operator, r);
 		else if (i > nfn)
 			id = sf_group_add_exec(g, name,
-					       gu_argv("sleep", "1000", NULL));
+					       gu_argv("sleep", "1000", (char *)NULL));
 		else
 			id = sf_group_add(g, name, !deaf || random() % 4 ?
 					  gu_task_wait : gu_task_deaf, NULL);
@@ -112,7 +118,7 @@ static sf_group *random_group(struct round *r, bool deaf)
 
 static void expect(const struct round *r, sf_group *g, int status)
 {
-	struct sf_cause c;
+	struct sf_cause c = { SF_REASON_NONE, 0, 0 };
 	int want_status = 0;
 	enum sf_reason want = SF_REASON_SIGNAL;
 
@@ -145,7 +151,7 @@ static void expect(const struct round *r, sf_group *g, int status)
 	if (status != want_status || c.reason != want) {
 		gu_log_dump();
 		fail_msg("%s: status %d, cause %s; want %d, %s",
-			 path_names[r->path], status, sf_reason_name(c.reason),
+			 path_name(r->path), status, sf_reason_name(c.reason),
 			 want_status, sf_reason_name(want));
 	}
 }
@@ -160,7 +166,7 @@ static void one_round(struct round *r, int64_t *worst_ms)
 	if (took > *worst_ms)
 		*worst_ms = took;
 	if (took > GRACE_MS + tu_bound_ms(1000))
-		fail_msg("%s: the stop took %lld ms", path_names[r->path],
+		fail_msg("%s: the stop took %lld ms", path_name(r->path),
 			 (long long)took);
 	sf_group_destroy(g);
 }
@@ -211,7 +217,7 @@ static void test_random_stop_paths(void **state)
 	for (int i = 0; i < rounds; i++) {
 		struct round r = { .path = (enum path)(random() % NPATHS) };
 
-		tu_watchdog(30, path_names[r.path]);
+		tu_watchdog(30, path_name(r.path));
 		count[r.path]++;
 		if (r.path == MASTER_KILLED)
 			master_killed_round(&r, &worst[r.path]);
@@ -219,7 +225,7 @@ static void test_random_stop_paths(void **state)
 			one_round(&r, &worst[r.path]);
 		if (gu_teardown(NULL) != 0)
 			fail_msg("round %d (%s) left something behind", i,
-				 path_names[r.path]);
+				 path_name(r.path));
 	}
 	for (int p = 0; p < NPATHS; p++)
 		printf("# %-24s %4d rounds, slowest %lld ms\n", path_names[p],

@@ -38,10 +38,11 @@ static const char *ready_fifo;
  * SIGTERM to ourselves, the master. */
 static void stop_when_ready(void *ctx)
 {
-	char line[64];
+	if (ready_fifo) {
+		char line[64];
 
-	if (ready_fifo)
 		gu_read_line(ready_fifo, line, sizeof(line));
+	}
 	stop_sent_ms = tu_now_ms();
 	kill(getpid(), SIGTERM);
 }
@@ -79,7 +80,7 @@ static void test_exec_task_ignoring_sigterm(void **state)
 		 "trap '' TERM; echo ready > %s; exec sleep 1000", ready_fifo);
 	assert_int_equal(sf_group_add(g, "waiter", gu_task_wait, NULL), 0);
 	assert_int_equal(sf_group_add_exec(g, "stubborn",
-					   gu_argv("sh", "-c", script, NULL)), 1);
+					   gu_argv("sh", "-c", script, (char *)NULL)), 1);
 	assert_killed_after_grace(run_and_time(g, 0));
 	assert_int_equal(gu_logged("task stubborn (pid"), 3);
 	assert_int_equal(gu_logged("still running 200 ms after its stop "
@@ -117,11 +118,11 @@ static void test_task_end_kills_its_process_group(void **state)
 		 "trap '' TERM; sleep 1000 & echo $! > %s; exit 3", pidfile);
 	assert_int_equal(sf_group_add(g, "waiter", gu_task_wait, NULL), 0);
 	assert_int_equal(sf_group_add_exec(g, "parent",
-					   gu_argv("sh", "-c", script, NULL)), 1);
+					   gu_argv("sh", "-c", script, (char *)NULL)), 1);
 	assert_int_equal(sf_group_run(g), 3);
 	assert_true(tu_now_ms() - t0 < tu_bound_ms(1000));
 	gu_read_line(pidfile, line, sizeof(line));
-	left = (pid_t)atoi(line);
+	left = (pid_t)strtol(line, NULL, 10);
 	assert_true(left > 0);
 	assert_false(gu_exists(left));
 	sf_group_destroy(g);
@@ -219,9 +220,10 @@ static int scribbler(sf_task *task, void *arg)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	srandom((unsigned)getpid());
-	sf_task_sleep(task, random() % 3);
+	sf_task_sleep(task, (int)(random() % 3));
 	scribble(task, mode == 0 ? 0xff : -1);
 	kill(getppid(), SIGTERM);
+	/* mode 2 scribbles until it is killed: NOLINTNEXTLINE(bugprone-infinite-loop) */
 	while (mode == 2)
 		scribble(task, -1);
 	return gu_task_deaf(task, NULL);
@@ -236,7 +238,7 @@ static int64_t scribbled_run(int mode, struct sf_cause *cause)
 	assert_int_equal(sf_group_set_grace(g, GRACE_MS), 0);
 	assert_int_equal(sf_group_add(g, "waiter", gu_task_wait, NULL), 0);
 	assert_int_equal(sf_group_add_exec(g, "sleeper",
-					   gu_argv("sleep", "1000", NULL)), 1);
+					   gu_argv("sleep", "1000", (char *)NULL)), 1);
 	assert_int_equal(sf_group_add(g, "scribbler", scribbler,
 				      (void *)(intptr_t)mode), 2);
 	status = sf_group_run(g);

@@ -132,9 +132,13 @@ static pid_t parent_of(const char *pid, char *state)
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
+	*state = 0;
+	ppid = -1;
 	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-	    sscanf(p + 1, " %c %d", state, &ppid) != 2)
-		ppid = -1;
+	    p[1] == ' ' && p[2] && p[3] == ' ') {
+		*state = p[2];
+		ppid = (int)strtol(p + 4, NULL, 10);
+	}
 	fclose(f);
 	return ppid;
 }
@@ -147,11 +151,11 @@ int gu_children_of(pid_t pid, pid_t *pids, int max)
 
 	assert_non_null(proc);
 	while ((d = readdir(proc)) && n < max) {
-		char state;
+		char state = 0;
 
 		if (isdigit((unsigned char)d->d_name[0]) &&
 		    parent_of(d->d_name, &state) == pid && state != 'Z')
-			pids[n++] = (pid_t)atoi(d->d_name);
+			pids[n++] = (pid_t)strtol(d->d_name, NULL, 10);
 	}
 	closedir(proc);
 	return n;

@@ -216,7 +216,7 @@ static int append_task(sf_group *g, struct sf_task *t)
 	if (g->ntasks == g->cap) {
 		int cap = g->cap ? 2 * g->cap : 8;
 		struct sf_task **tasks = realloc(g->tasks,
-						 (size_t)cap * sizeof(*tasks));
+						 (size_t)cap * sizeof(struct sf_task *));
 
 		if (!tasks) {
 			free_task(t);
@@ -603,10 +603,11 @@ static void ns_to_timespec(int64_t ns, struct timespec *ts)
 static void run_until_stop(sf_group *g)
 {
 	struct timespec deadline;
-	int64_t next;
-	int ret;
 
 	for (;;) {
+		int64_t next;
+		int ret;
+
 		sf__reap(g);
 		sf__expire(g, sf__now_ns());
 		sf__start_pending(g);
@@ -673,7 +674,7 @@ static void wait_for_child(const sigset_t *set, int64_t deadline)
 
 static void stop_and_sweep(sf_group *g)
 {
-	int64_t sweep_at, next;
+	int64_t sweep_at;
 	bool final = false;
 	sigset_t chld;
 
@@ -685,7 +686,7 @@ static void stop_and_sweep(sf_group *g)
 	 * by its own grace first */
 	sweep_at = sf__now_ns() + (int64_t)g->grace_ms * 1000000;
 	while (sf__reap(g)) {
-		int64_t now = sf__now_ns();
+		int64_t now = sf__now_ns(), next;
 
 		sf__expire(g, now);
 		if (now >= sweep_at)

@@ -66,7 +66,7 @@ bool sf__reap(sf_group *g)
 /* The parent and state of /proc/<name>, or -1. */
 static pid_t parent_of(int procfd, const char *name, char *state)
 {
-	char path[64], buf[512], *p;
+	char path[64], buf[512], *p, *end;
 	int fd, ppid;
 	ssize_t n;
 
@@ -80,9 +80,11 @@ static pid_t parent_of(int procfd, const char *name, char *state)
 		return -1;
 	buf[n] = '\0';
 	p = strrchr(buf, ')'); /* the command name may hold anything */
-	if (!p || sscanf(p + 1, " %c %d", state, &ppid) != 2)
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
 		return -1;
-	return ppid;
+	*state = p[2];
+	ppid = (int)strtol(p + 4, &end, 10);
+	return end == p + 4 ? -1 : ppid;
 }
 
 static void signal_child(sf_group *g, pid_t pid, int signo)
@@ -113,13 +115,13 @@ int sf__signal_children(sf_group *g, int signo, bool tasks_too)
 	while ((d = readdir(proc))) {
 		struct sf_task *t;
 		pid_t pid;
-		char state;
+		char state = 0;
 
 		if (!isdigit((unsigned char)d->d_name[0]) ||
 		    parent_of(dirfd(proc), d->d_name, &state) != self ||
 		    state == 'Z')
 			continue;
-		pid = (pid_t)atoi(d->d_name);
+		pid = (pid_t)strtol(d->d_name, NULL, 10);
 		t = sf__task_by_pid(g, pid);
 		if (t) {
 			if (!tasks_too)

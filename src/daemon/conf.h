@@ -1,0 +1,72 @@
+/*
+ * conf.h - stopflagd's configuration: an INI file (read with libinih)
+ * turned into group settings and a list of tasks, or refused whole.
+ *
+ * Loading never starts anything.  It does touch the file system where a
+ * value can only be checked there: a plugin module is loaded (dlopen) and
+ * checked, a watch-file's directory is resolved to an absolute path.
+ */
+#ifndef SFD_CONF_H
+#define SFD_CONF_H
+
+#include <stddef.h>
+
+#include <stopflag.h>
+
+#include "plugin.h"
+
+/* A key given to a plugin task that stopflagd does not know itself. */
+struct sfd_option {
+	char *key;
+	char *value;
+};
+
+enum sfd_task_type {
+	SFD_EXEC,
+	SFD_HEARTBEAT,
+	SFD_WATCH_FILE,
+	SFD_PLUGIN,
+};
+
+struct sfd_task_conf {
+	char *name;
+	int line;                 /* of its [task NAME] header */
+	enum sfd_task_type type;
+	enum sf_restart restart;
+	int stop_signal;          /* 0: the library's default (SIGTERM) */
+	char **argv;              /* exec: one allocation */
+	int interval_ms;          /* heartbeat */
+	char *watch_dir;          /* watch-file: absolute directory ... */
+	char *watch_name;         /* ... and the name that appears in it */
+	struct sfd_plugin plugin; /* plugin */
+	struct sfd_option *options;
+	size_t n_options;
+};
+
+struct sfd_config {
+	char *file;               /* as named in messages */
+	int grace_ms;
+	enum sf_strategy strategy;
+	int max_restarts;
+	int restart_period_ms;
+	struct sfd_task_conf *tasks;
+	size_t n_tasks;
+};
+
+/* The name the embedded default goes by in messages. */
+#define SFD_DEFAULT_CONFIG_NAME "(embedded default)"
+
+/*
+ * Load the config file `path`, or the embedded default when path is NULL.
+ * Every problem is reported through sfd_error() as "FILE:LINE: KEY: what"
+ * (in line order), and then nothing is returned.
+ * Returns 0 and fills *cfg, or the exit status to leave with (sysexits.h): 78 (a bad
+ * config, EX_CONFIG), 66 (the file is missing or unreadable, EX_NOINPUT),
+ * 71 (out of memory, EX_OSERR).
+ */
+int sfd_config_load(const char *path, struct sfd_config *cfg);
+
+/* Free what sfd_config_load() filled in (plugins stay loaded). */
+void sfd_config_free(struct sfd_config *cfg);
+
+#endif

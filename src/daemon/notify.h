@@ -1,0 +1,19 @@
+/*
+ * notify.h - readiness and status for systemd (sd_notify(3)), when
+ * stopflagd is built with libsystemd; without it these do nothing.
+ * Outside a Type=notify unit ($NOTIFY_SOCKET unset) they do nothing
+ * either.
+ */
+#ifndef SFD_NOTIFY_H
+#define SFD_NOTIFY_H
+
+/* READY=1 with STATUS=status: every task has started. */
+void sfd_notify_ready(const char *status);
+
+/* STOPPING=1 with STATUS=status: the stop began. */
+void sfd_notify_stopping(const char *status);
+
+/* STATUS=status alone. */
+void sfd_notify_status(const char *status);
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * run.c - struct sfd_config -> sf_group -> exit status.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <stopflag.h>
+
+#include "daemonize.h"
+#include "log.h"
+#include "notify.h"
+#include "parse.h"
+#include "run.h"
+#include "tasks.h"
+
+static const char *who(const char *task)
+{
+	return task ? task : "?";
+}
+
+/* The cause of the stop in words, for the log and for systemd. */
+static const char *describe(const struct sf_cause *c, const char *task,
+			    char *buf, size_t len)
+{
+	char sig[32];
+
+	switch (c->reason) {
+	case SF_REASON_SIGNAL:
+		snprintf(buf, len, "%s received",
+			 sfd_signal_name(c->code, sig, sizeof(sig)));
+		break;
+	case SF_REASON_REQUEST:
+		snprintf(buf, len, "task %s asked for it (code %d)", who(task),
+			 c->code);
+		break;
+	case SF_REASON_EXITED:
+		snprintf(buf, len, "task %s exited with status %d", who(task),
+			 c->code);
+		break;
+	case SF_REASON_KILLED:
+		snprintf(buf, len, "task %s was killed by %s", who(task),
+			 sfd_signal_name(c->code, sig, sizeof(sig)));
+		break;
+	case SF_REASON_PARENT_DIED:
+		snprintf(buf, len, "the master died");
+		break;
+	case SF_REASON_START_FAILED:
+		snprintf(buf, len, "task %s could not start: %s", who(task),
+			 strerror(c->code));
+		break;
+	default:
+		snprintf(buf, len, "%s (code %d, pid %d)",
+			 sf_reason_name(c->reason), c->code, (int)c->pid);
+		break;
+	}
+	return buf;
+}
+
+struct running {
+	const struct sfd_config *cfg;
+};
+
+static void on_ready(void *ctx)
+{
+	const struct running *r = ctx;
+	char status[128];
+
+	snprintf(status, sizeof(status), "running %zu tasks",
+		 r->cfg->n_tasks);
+	sfd_log(LOG_INFO, NULL, "%s", status);
+	sfd_notify_ready(status);
+	sfd_daemon_ready();
+}
+
+/* The group logs the stop and its cause itself; systemd hears it here. */
+static void on_stopping(void *ctx, const struct sf_cause *cause,
+			const char *task)
+{
+	char what[256], status[300];
+
+	(void)ctx;
+	snprintf(status, sizeof(status), "stopping: %s",
+		 describe(cause, task, what, sizeof(what)));
+	sfd_notify_stopping(status);
+}
+
+/* Add one task; returns its id or a negative errno. */
+static int add_task(sf_group *g, const struct sfd_task_conf *t)
+{
+	void *conf = (void *)t;
+
+	switch (t->type) {
+	case SFD_EXEC:
+		return sf_group_add_exec(g, t->name, t->argv);
+	case SFD_HEARTBEAT:
+		return sf_group_add(g, t->name, sfd_heartbeat_task, conf);
+	case SFD_WATCH_FILE:
+		return sf_group_add(g, t->name, sfd_watch_file_task, conf);
+	case SFD_PLUGIN:
+		return sf_group_add(g, t->name, t->plugin.fn, NULL);
+	}
+	return -EINVAL;
+}
+
+/* The command of an exec task, for the log: the words, space-separated. */
+static void log_command(const struct sfd_task_conf *t)
+{
+	char line[512];
+	size_t n = 0;
+
+	line[0] = '\0';
+	for (char **w = t->argv; *w && n < sizeof(line) - 1; w++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s",
+				      n ? " " : "", *w);
+	sfd_log(LOG_INFO, t->name, "runs: %s", line);
+}
+
+static int configure_task(sf_group *g, const struct sfd_task_conf *t)
+{
+	int id = add_task(g, t), err = id < 0 ? id : 0;
+
+	if (t->type == SFD_EXEC)
+		log_command(t);
+	if (err == 0)
+		err = sf_group_set_restart(g, id, t->restart);
+	if (err == 0 && t->stop_signal)
+		err = sf_group_set_stop_signal(g, id, t->stop_signal);
+	for (size_t i = 0; err == 0 && i < t->n_options; i++)
+		err = sf_group_set_option(g, id, t->options[i].key,
+					  t->options[i].value);
+	if (err < 0)
+		sfd_error("task %s: cannot set it up: %s", t->name,
+			  sf_strerror(err));
+	return err;
+}
+
+static int configure(sf_group *g, const struct sfd_config *cfg,
+		     struct running *r)
+{
+	int err = sf_group_set_grace(g, cfg->grace_ms);
+
+	if (err == 0)
+		err = sf_group_set_strategy(g, cfg->strategy);
+	if (err == 0)
+		err = sf_group_set_intensity(g, cfg->max_restarts,
+					     cfg->restart_period_ms);
+	if (err == 0)
+		err = sf_group_set_log(g, sfd_log_group, NULL);
+	if (err == 0)
+		err = sf_group_set_hooks(g, on_ready, on_stopping, r);
+	if (err < 0)
+		sfd_error("cannot set up the group: %s", sf_strerror(err));
+	for (size_t i = 0; err == 0 && i < cfg->n_tasks; i++)
+		err = configure_task(g, &cfg->tasks[i]);
+	return err;
+}
+
+/* The group logs the end itself; systemd hears it here. */
+static void notify_end(const sf_group *g, int status)
+{
+	struct sf_cause cause;
+	const char *task = NULL;
+	char what[256], line[300];
+
+	if (sf_group_cause(g, &cause, &task) == 0)
+		describe(&cause, task, what, sizeof(what));
+	else
+		snprintf(what, sizeof(what), "no cause recorded");
+	snprintf(line, sizeof(line), "stopped: %s; exit status %d", what,
+		 status);
+	sfd_notify_status(line);
+}
+
+int sfd_run(const struct sfd_config *cfg)
+{
+	struct running r = { .cfg = cfg };
+	sf_group *g;
+	int status;
+
+	status = sf_group_create(&g);
+	if (status < 0) {
+		sfd_error("cannot create the group: %s", sf_strerror(status));
+		return EX_OSERR;
+	}
+	sfd_log(LOG_INFO, NULL, "starting %zu tasks from %s", cfg->n_tasks,
+		cfg->file);
+	if (configure(g, cfg, &r) < 0) {
+		sf_group_destroy(g);
+		return EX_OSERR;
+	}
+	status = sf_group_run(g);
+	if (status < 0) {
+		sfd_log(LOG_ERR, NULL, "the group could not run: %s",
+			sf_strerror(status));
+		status = EX_OSERR;
+	} else {
+		notify_end(g, status);
+	}
+	sf_group_destroy(g);
+	return status;
+}

@@ -1,0 +1,46 @@
+#!/bin/sh
+# daemon-notify.sh: with libsystemd, stopflagd tells systemd READY=1 once
+# every task runs, then STOPPING=1 and a STATUS= line naming the cause
+# when the stop begins, and a last STATUS= with the exit status.
+# (Skipped when stopflagd was built without systemd.)
+test_name=daemon-notify test_limit=30
+. "$top_srcdir/tests/daemon-lib.sh"
+
+run --version
+grep -q '^systemd notification: yes' "$dir/out" || {
+	echo "SKIP: stopflagd was built without libsystemd"
+	exit 77
+}
+
+"$top_builddir/tests/notify-listen" "$dir/notify" >"$dir/notify.out" &
+listener=$!
+pids="$pids $listener"
+wait_file notify.out listening || fail "the listener did not start"
+
+config notify.conf <<EOF2
+[task sleeper]
+type = exec
+command = sleep 1000
+
+[task stop-file]
+type = watch-file
+path = $dir/stop
+EOF2
+NOTIFY_SOCKET=$dir/notify
+export NOTIFY_SOCKET
+start -c notify.conf
+unset NOTIFY_SOCKET
+wait_file notify.out '^READY=1$' || fail "no READY=1"
+grep -q '^STATUS=running 2 tasks$' "$dir/notify.out" || fail "no running status"
+grep -q 'STOPPING=1' "$dir/notify.out" && fail "STOPPING=1 before the stop"
+touch "$dir/stop"
+stopped
+[ "$rc" -eq 0 ] || fail "exit status $rc"
+sleep 0.2
+grep -q '^STOPPING=1$' "$dir/notify.out" || fail "no STOPPING=1"
+grep -q '^STATUS=stopping: task stop-file asked for it (code 0)$' "$dir/notify.out" ||
+	fail "the STOPPING status does not name the cause"
+grep -q '^STATUS=stopped: .*; exit status 0$' "$dir/notify.out" ||
+	fail "no final status"
+sed 's/^/  notify| /' "$dir/notify.out"
+ok "READY=1, STOPPING=1 and STATUS= lines with the cause"
