@@ -1,0 +1,45 @@
+#!/bin/sh
+# stress-smoke.sh: a short run of the fault campaign under make check (the
+# long one is make stress), and proof that its checks can fail: with
+# STRESS_SABOTAGE the master breaks one promise on purpose (leaves a
+# process behind, returns with an unreaped child, returns late, reports a
+# wrong status) and each must be reported as a violation.
+: "${top_builddir:?}"
+if [ -n "${VALGRIND:-}" ]; then
+	echo "SKIP: the campaign times real stops; memcheck is too slow for it"
+	exit 77
+fi
+stress="$top_builddir/libtool --mode=execute $top_builddir/tests/stress/stress"
+out=$(mktemp "${TMPDIR:-/tmp}/stress-smoke.XXXXXX") || exit 99
+trap 'rm -f "$out"' EXIT
+status=0
+
+# run EXPECT_LINE_PATTERN [VAR=value...]: the campaign with those settings.
+run() {
+	pattern=$1
+	shift
+	env "$@" $stress >"$out" 2>&1
+	if ! tail -n 1 "$out" | grep -Eq "$pattern"; then
+		echo "FAIL: $*: last line not /$pattern/"
+		sed 's/^/  | /' "$out" | tail -n 60
+		status=1
+		return 1
+	fi
+	echo "ok: $*: $(tail -n 1 "$out")"
+}
+
+run '^stress: 24 scenarios, 0 violations, seed 20261126$' \
+	STRESS_SCENARIOS=24 STRESS_SEED=20261126
+
+for s in stray:'still there' zombie:'still below the master' \
+	late:'more than grace + 1 s' status:'not an allowed outcome'; do
+	what=${s%%:*} why=${s#*:}
+	run '^stress: 2 scenarios, [12] violations, seed 7$' \
+		STRESS_SCENARIOS=2 STRESS_SEED=7 STRESS_DAEMON=0 \
+		STRESS_SABOTAGE="$what" || continue
+	grep '^stress: VIOLATION' "$out" | grep -qF -- "$why" || {
+		echo "FAIL: sabotage $what: no violation saying '$why'"
+		status=1
+	}
+done
+exit $status
