@@ -1,0 +1,133 @@
+/*
+ * fuzz-config.c - stopflagd's config loader on any file: the whole INI
+ * text through libinih, the section and key rules and every value parser,
+ * to a task list or a refusal.
+ *
+ * Beyond not crashing or leaking: a load ends with 0, 78 (refused) or 71
+ * (out of memory), the same twice in a row; and a config it accepts is
+ * one stopflagd can run: at least one task, unique non-empty names, group
+ * settings in range, an argv for every exec task, an absolute directory
+ * for every watch-file task, an entry point for every plugin task.
+ *
+ * Plugins are not dlopen()ed here (the fuzzer would name any library on
+ * the machine): this file stands in for plugin.c, accepting only the
+ * module "fuzz-plugin.so" and refusing every other.  Errors are not
+ * printed (sfd_error() is a stub too): the status is the verdict.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "daemon/conf.h"
+#include "daemon/log.h"
+#include "daemon/plugin.h"
+#include "fuzz.h"
+
+static int fake_task(sf_task *task, void *arg)
+{
+	(void)task;
+	(void)arg;
+	return 0;
+}
+
+static int fake_handle;
+
+int sfd_plugin_load(const char *module, struct sfd_plugin *plugin,
+		    char *why, size_t len)
+{
+	if (strcmp(module, "fuzz-plugin.so") != 0) {
+		snprintf(why, len, "cannot load the module: not while fuzzing");
+		return -EINVAL;
+	}
+	plugin->handle = &fake_handle;
+	plugin->fn = fake_task;
+	plugin->abi = SF_ABI_VERSION;
+	return 0;
+}
+
+void sfd_plugin_close(struct sfd_plugin *plugin)
+{
+	plugin->handle = NULL;
+	plugin->fn = NULL;
+}
+
+void sfd_error(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+static void check_task(const struct sfd_config *cfg, size_t i)
+{
+	const struct sfd_task_conf *t = &cfg->tasks[i];
+
+	FZ_CHECK(t->name && *t->name);
+	for (size_t k = 0; k < i; k++)
+		FZ_CHECK(strcmp(cfg->tasks[k].name, t->name) != 0);
+	FZ_CHECK(t->restart >= SF_TEMPORARY && t->restart <= SF_PERMANENT);
+	FZ_CHECK(t->stop_signal >= 0);
+	switch (t->type) {
+	case SFD_EXEC:
+		FZ_CHECK(t->argv && t->argv[0] && *t->argv[0]);
+		break;
+	case SFD_HEARTBEAT:
+		FZ_CHECK(t->interval_ms > 0);
+		break;
+	case SFD_WATCH_FILE:
+		FZ_CHECK(t->watch_dir && t->watch_dir[0] == '/');
+		FZ_CHECK(t->watch_name && *t->watch_name &&
+			 !strchr(t->watch_name, '/'));
+		break;
+	case SFD_PLUGIN:
+		FZ_CHECK(t->plugin.fn != NULL);
+		break;
+	default:
+		FZ_CHECK(!"a task type outside enum sfd_task_type");
+	}
+	for (size_t k = 0; k < t->n_options; k++)
+		FZ_CHECK(t->type == SFD_PLUGIN && t->options[k].key &&
+			 t->options[k].value);
+}
+
+static void check_config(const struct sfd_config *cfg)
+{
+	FZ_CHECK(cfg->n_tasks >= 1 && cfg->tasks);
+	FZ_CHECK(cfg->grace_ms >= 0);
+	FZ_CHECK(cfg->strategy >= SF_STOP_ALL && cfg->strategy <= SF_REST_FOR_ONE);
+	FZ_CHECK(cfg->max_restarts >= 0 && cfg->max_restarts <= 10000);
+	FZ_CHECK(cfg->restart_period_ms > 0);
+	for (size_t i = 0; i < cfg->n_tasks; i++)
+		check_task(cfg, i);
+}
+
+static int load(int fd, const uint8_t *data, size_t size)
+{
+	struct sfd_config cfg;
+	char path[64];
+	int status;
+
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
+		abort();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	status = sfd_config_load(path, &cfg);
+	FZ_CHECK(status == 0 || status == EX_CONFIG || status == EX_OSERR);
+	if (status == 0) {
+		check_config(&cfg);
+		sfd_config_free(&cfg);
+	}
+	return status;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int fd = -1;
+	int first;
+
+	if (fd < 0 && (fd = memfd_create("fuzz-config", MFD_CLOEXEC)) < 0)
+		abort();
+	first = load(fd, data, size);
+	FZ_CHECK(load(fd, data, size) == first);
+	return 0;
+}
