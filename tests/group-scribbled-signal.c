@@ -16,7 +16,8 @@
  * SIGNAL cause is erased as soon as it is made.  The second has real
  * tasks erasing the page without pause; they win the race only now and
  * then, so it may miss the bug, but never fails a master that keeps its
- * signals to itself.
+ * signals to itself.  The third shows what garbage in the cause itself
+ * gets: a stop at once, status 70 (README, "Bad input").
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -178,6 +179,37 @@ static void test_signal_erased_at_once_still_stops(void **state)
 	stop_signal_while_page_is_erased(SIGHUP, 0, 1);
 }
 
+/* Garbage in the cause, before any stop: the group stops at once with a
+ * cause that makes no sense, which sf_group_run() reports as 70. */
+static int garbler(sf_task *task, void *arg)
+{
+	volatile struct sf_flag *page = sf_task_flag(task);
+
+	(void)arg;
+	page->cause = UINT64_MAX;
+	while (sf_task_wait(task, -1) != 0)
+		;
+	return 0;
+}
+
+static void test_garbage_cause_is_status_70(void **state)
+{
+	struct sf_cause cause;
+	sf_group *g = gu_group();
+	int64_t t0 = tu_now_ms();
+
+	(void)state;
+	tu_watchdog(20, __func__);
+	assert_int_equal(sf_group_set_grace(g, GRACE_MS), 0);
+	assert_true(sf_group_add(g, "sleeper", sleeper, NULL) >= 0);
+	assert_true(sf_group_add(g, "garbler", garbler, NULL) >= 0);
+	assert_int_equal(sf_group_run(g), 70);
+	assert_true(tu_now_ms() - t0 < tu_bound_ms(GRACE_MS + 1000));
+	assert_int_equal(sf_group_cause(g, &cause, NULL), 0);
+	assert_int_equal((int)cause.reason, 0xff);
+	sf_group_destroy(g);
+}
+
 static void test_signal_while_tasks_erase_the_page(void **state)
 {
 	(void)state;
@@ -194,6 +226,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_signal_erased_at_once_still_stops,
 						gu_setup, gu_teardown),
 		cmocka_unit_test_setup_teardown(test_signal_while_tasks_erase_the_page,
+						gu_setup, gu_teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_cause_is_status_70,
 						gu_setup, gu_teardown),
 	};
 

@@ -308,7 +308,7 @@ int st_check(const struct st_shared *sh, const struct st_expect *ex,
 		return 0;
 	printf("stress: VIOLATION in scenario %u of seed %llu: %s\n",
 	       sh->sc.index, (unsigned long long)sh->sc.seed, v.why[0]);
-	printf("  replay: STRESS_SEED=%llu STRESS_ONLY=%u make stress\n",
+	printf("  replay: STRESS_SEED=%llu STRESS_ONLY=%u make stress-campaign\n",
 	       (unsigned long long)sh->sc.seed, sh->sc.index);
 	for (int i = 1; i < v.n; i++)
 		printf("  also: %s\n", v.why[i]);
