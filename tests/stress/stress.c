@@ -77,24 +77,34 @@ static void say(const char *msg)
 	(void)!write(STDOUT_FILENO, msg, strlen(msg));
 }
 
+/* The watchdog, an interruption, or the driver's own crash: sweep what the
+ * scenario started, then go (a crash by the same signal again). */
 static void emergency(int signo)
 {
 	say(signo == SIGALRM ? "stress: watchdog: the driver hung; sweeping\n" :
-			       "stress: interrupted; sweeping\n");
+	    signo == SIGINT || signo == SIGTERM || signo == SIGHUP ?
+	    "stress: interrupted; sweeping\n" :
+	    "stress: the driver crashed; sweeping\n");
 	st_sweep(3000);
 	st_paths_cleanup();
+	if (signo != SIGALRM && signo != SIGINT && signo != SIGTERM &&
+	    signo != SIGHUP) {
+		signal(signo, SIG_DFL);
+		raise(signo);
+	}
 	_exit(signo == SIGALRM ? 99 : 128 + signo);
 }
 
 static void arm_safety(void)
 {
-	struct sigaction sa = { .sa_handler = emergency };
+	static const int fatal[] = { SIGALRM, SIGINT, SIGTERM, SIGHUP,
+				     SIGSEGV, SIGBUS, SIGABRT, SIGFPE };
+	struct sigaction sa = { .sa_handler = emergency,
+				.sa_flags = SA_RESETHAND };
 
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(*fatal); i++)
+		sigaction(fatal[i], &sa, NULL);
 }
 
 /* ---------------------------------------------------------------- setup */
