@@ -30,6 +30,17 @@ EOF2
 	rm -f "$dir/canary-started"
 }
 
+# A sanitizer build (SF_SLOW) reports the crash itself and ends with its
+# own status (1, or SIGABRT with abort_on_error), and its leak check at
+# exit() may replace the plugin's status with 23.
+crashed() {
+	[ "$rc" -eq 139 ] && return 0
+	[ -n "${SF_SLOW:-}" ] && { [ "$rc" -eq 1 ] || [ "$rc" -eq 134 ]; }
+}
+exited_42() {
+	[ "$rc" -eq 42 ] || { [ -n "${SF_SLOW:-}" ] && [ "$rc" -eq 23 ]; }
+}
+
 # nothing_started: no canary, no child of the last stopflagd left.
 nothing_started() {
 	[ -e "$dir/canary-started" ] && fail "$1: a task was started"
@@ -39,13 +50,13 @@ nothing_started() {
 for mode in --check start; do
 	bad crash
 	if [ "$mode" = start ]; then run -c crash.conf; else run --check -c crash.conf; fi
-	[ "$rc" -eq 139 ] || fail "crash ($mode): exit status $rc, not 139"
+	crashed || fail "crash ($mode): exit status $rc, not 139"
 	nothing_started "crash ($mode)"
 	ok "a plugin that crashes while loaded ($mode): exit 139, nothing started"
 
 	bad exit
 	if [ "$mode" = start ]; then run -c exit.conf; else run --check -c exit.conf; fi
-	[ "$rc" -eq 42 ] || fail "exit ($mode): exit status $rc, not 42"
+	exited_42 || fail "exit ($mode): exit status $rc, not 42"
 	nothing_started "exit ($mode)"
 	ok "a plugin that calls exit(42) while loaded ($mode): exit 42, nothing started"
 
