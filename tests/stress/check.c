@@ -183,8 +183,7 @@ static void check_leftovers(const struct st_shared *sh,
 		if (sh->task[i].bad_start)
 			violation(v, "exec task t%d started with %s", i,
 				  sh->task[i].bad_start & 1 ?
-				  "a signal not at its default disposition" :
-				  "signals blocked");
+				  "a signal ignored" : "signals blocked");
 	for (int i = 0; i < obs->nstrays && obs->nstrays > obs->beyond_reach; i++) {
 		const struct st_proc *p = &obs->strays[i];
 

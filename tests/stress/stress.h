@@ -115,7 +115,7 @@ struct st_task_rec {
 	int64_t start_ns[ST_MAX_INCARNATIONS]; /* and when it began */
 	int64_t action_ns;     /* when its action fired (0: never) */
 	pid_t action_pid;
-	int bad_start;         /* exec: inherited dispositions or mask */
+	int bad_start;         /* exec: inherited SIG_IGN (1) or mask (2) */
 	int32_t scribbled_word; /* what ST_SCRIB_WORD wrote */
 	int bomb_children;     /* how many the bomb forked */
 };
