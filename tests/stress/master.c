@@ -75,10 +75,14 @@ static void searchable_path_only(void)
 	setenv("PATH", kept, 1);
 }
 
+/* The hard limit leaves room for what the master does once the group is
+ * down: a sanitizer's leak check at exit() clones a tracer. */
+#define NPROC_AFTER 8
+
 static void become_limited(struct st_shared *sh)
 {
 	struct rlimit rl = { (rlim_t)sh->sc.nproc_limit,
-			     (rlim_t)sh->sc.nproc_limit };
+			     (rlim_t)sh->sc.nproc_limit + NPROC_AFTER };
 	uid_t uid = st_nproc_uid(sh->sc.index);
 
 	if (setrlimit(RLIMIT_NPROC, &rl) < 0)
@@ -102,7 +106,7 @@ static void set_dispositions(int pre_ignore)
 static int add_task(sf_group *g, const struct st_task_plan *t, int i,
 		    const char *task_path)
 {
-	char name[ST_NAME_MAX], arg[8];
+	char name[ST_NAME_MAX], arg[12];
 	char *argv[3] = { arg, NULL, NULL };
 
 	snprintf(name, sizeof(name), "t%d", i);
@@ -257,6 +261,14 @@ void st_master_main(struct st_shared *sh, int shm_fd,
 		snprintf(res->task_name, sizeof(res->task_name), "%s", name);
 	res->has_name = name != NULL;
 	record_aftermath(res, before, &mask_before);
+	if (sh->sc.nproc_limit) {
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NPROC, &rl) == 0) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NPROC, &rl);
+		}
+	}
 	sabotage_after(sh);
 	sf_group_destroy(g);
 	exit(ST_MASTER_OK);
