@@ -2,6 +2,7 @@
  * run.c - struct sfd_config -> sf_group -> exit status.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -173,6 +174,24 @@ static void notify_end(const sf_group *g, int status)
 	sfd_notify_status(line);
 }
 
+/* From here on the stop signals set the group's flag: sf_group_run()
+ * takes them over while it runs, and puts these back before it returns.
+ * A late one (a storm that outlives the stop) then finds a handler, not
+ * the default action, and cannot kill stopflagd before it has cleaned up
+ * and exited with the group's status; one that comes before the group
+ * starts stops it at once. */
+static int catch_stop_signals(sf_group *g)
+{
+	static const int stops[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
+	int err = 0;
+
+	for (size_t i = 0; err == 0 && i < sizeof(stops) / sizeof(*stops); i++)
+		err = sf_flag_catch_signal(sf_group_flag(g), stops[i]);
+	if (err < 0)
+		sfd_error("cannot catch the stop signals: %s", sf_strerror(err));
+	return err;
+}
+
 int sfd_run(const struct sfd_config *cfg)
 {
 	struct running r = { .cfg = cfg };
@@ -186,7 +205,7 @@ int sfd_run(const struct sfd_config *cfg)
 	}
 	sfd_log(LOG_INFO, NULL, "starting %zu tasks from %s", cfg->n_tasks,
 		cfg->file);
-	if (configure(g, cfg, &r) < 0) {
+	if (configure(g, cfg, &r) < 0 || catch_stop_signals(g) < 0) {
 		sf_group_destroy(g);
 		return EX_OSERR;
 	}
