@@ -221,6 +221,9 @@ typedef struct sf_task sf_task;
  * handler is installed without SA_RESTART, so a blocking system call
  * returns EINTR on a stop.  If the master dies, the stop signal comes by
  * PR_SET_PDEATHSIG and sets the flag, reason PARENT_DIED, for every task.
+ * A process the task forks inherits the handler (and gets the stop signals
+ * sent to the task's process group); there a stop signal only makes
+ * sf_task_should_stop() true in that process: it never sets the flag.
  */
 typedef int sf_task_fn(sf_task *task, void *arg);
 

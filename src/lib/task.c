@@ -4,14 +4,17 @@
  * A task stops when the group's flag is set, or when it alone is sent one
  * of its stop signals: SIGINT, SIGTERM, SIGQUIT, SIGHUP and the one given
  * to sf_group_set_stop_signal().  The handler of those signals:
- *   - if getppid() is no longer the master, the master died (this is the
- *     PR_SET_PDEATHSIG signal): it sets the flag, reason PARENT_DIED, so
- *     that every task learns it at once;
- *   - else, under SF_STOP_ALL, sets the flag, reason SIGNAL: the whole
- *     group follows this task;
+ *   - in the task's own process only (a process the task forked inherits
+ *     the handler, and gets the stop signals sent to the task's process
+ *     group, but does not speak for the task: its parent is the task):
+ *       - if getppid() is no longer the master, the master died (this is
+ *         the PR_SET_PDEATHSIG signal): it sets the flag, reason
+ *         PARENT_DIED, so that every task learns it at once;
+ *       - else, under SF_STOP_ALL, sets the flag, reason SIGNAL: the
+ *         whole group follows this task;
  *   - sets the process-local stop and nudges the futex word, so that a
  *     sleep of this process cannot miss it, and nobody else wakes.
- * It uses getppid(), sf_flag_set() and sf__flag_nudge(), all
+ * It uses getpid(), getppid(), sf_flag_set() and sf__flag_nudge(), all
  * async-signal-safe, and keeps errno.  It is installed without
  * SA_RESTART, so a blocking system call in the task returns EINTR.
  */
@@ -25,6 +28,7 @@
 #include "group.h"
 
 static struct sf_task *self;     /* the task this process runs */
+static pid_t self_pid;           /* the task's own process */
 static volatile int local_stop;  /* it alone was asked to stop */
 
 static void on_stop_signal(int signo)
@@ -32,7 +36,9 @@ static void on_stop_signal(int signo)
 	struct sf_task *t = self;
 	int saved_errno = errno;
 
-	if (getppid() != t->master)
+	if (getpid() != self_pid)
+		; /* a child of the task: it stops itself, no more */
+	else if (getppid() != t->master)
 		sf_flag_set(t->flag, SF_REASON_PARENT_DIED, 0);
 	else if (t->stop_all)
 		sf_flag_set(t->flag, SF_REASON_SIGNAL, signo);
@@ -64,6 +70,7 @@ int sf__task_run(struct sf_task *t)
 	int status;
 
 	self = t;
+	self_pid = getpid();
 	local_stop = 0;
 	catch_stop_signals(t);
 	sigemptyset(&none);
