@@ -492,9 +492,9 @@ SF_EXPORT int sf_group_run(sf_group *group);
  * sf_group_cause - the first cause of the stop and, if a task caused it, its
  * name (else NULL) in *task_name (which may be NULL).  Valid after
  * sf_group_run() returned; the name lives as long as the group.  A cause
- * the master recorded itself (a task's end, a failed start) is its own
- * copy; one a task set is read from the shared page once, when the stop
- * begins.
+ * the master recorded itself (a task's end, a failed start, a stop signal
+ * it got) is its own copy; one a task set is read from the shared page
+ * once, when the stop begins.
  * Returns 0, -EAGAIN (the group has not stopped), -EINVAL.
  * signal: no.  threads: yes.  fork: n/a.  blocks: no.
  */

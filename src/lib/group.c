@@ -8,6 +8,10 @@
  * feeds the supervisor's table (supervise.c), then starts whatever waits
  * to be restarted.
  *
+ * Its own stop signals (SIGINT, SIGTERM, SIGQUIT, SIGHUP) set the flag and
+ * are kept in its own memory too: a task erasing the page cannot make the
+ * master miss them, or take them for another cause.
+ *
  * Once the flag is set the doorbell no longer sleeps, and the master stops
  * trusting the shared page: a task may be scribbling over it.  It takes
  * the cause once, sends the stop to every task, and waits for SIGCHLD
@@ -98,7 +102,7 @@ struct sf_task *sf__task_by_pid(const sf_group *g, pid_t pid)
 
 bool sf__stop_due(const sf_group *g)
 {
-	return g->stop_seen || sf_flag_is_set(g->flag);
+	return g->stop_seen || g->signal_seen || sf_flag_is_set(g->flag);
 }
 
 /* ------------------------------------------------------ create, destroy */
@@ -525,11 +529,15 @@ struct master_env {
 	struct sigaction chld;
 	sigset_t mask;
 	sf_flag *ring;
+	sf_group *running;
 	int subreaper;
 };
 
 /* The flag whose doorbell SIGCHLD rings. */
 static sf_flag *volatile ring_flag;
+
+/* The group whose master this process is, for its stop signals' handler. */
+static sf_group *volatile running;
 
 /* Async-signal-safe: one load, and sf__doorbell_ring(), which keeps
  * errno. */
@@ -539,6 +547,44 @@ static void on_sigchld(int signo)
 
 	if (flag)
 		sf__doorbell_ring(flag);
+}
+
+/* The master's stop signals: set the flag, as sf_flag_catch_signal()'s
+ * handler would, and keep the signal in the master's own memory, where a
+ * task erasing the page between this set and the master's next look
+ * cannot take it away.  Async-signal-safe: one load, sf_flag_set() (lock
+ * free, keeps errno), stores to volatile sig_atomic_t. */
+static void on_stop_signal(int signo)
+{
+	sf_group *g = running;
+
+	if (!g)
+		return;
+	if (sf_flag_set(g->flag, SF_REASON_SIGNAL, signo) == 1 &&
+	    !g->signal_first)
+		g->signal_first = signo;
+	if (!g->signal_seen)
+		g->signal_seen = signo;
+}
+
+/* sf__catch() saves the disposition to restore and installs
+ * sf_flag_catch_signal()'s handler; the master's own replaces that. */
+static int catch_stop_signal(sf_group *g, int signo, struct sf__caught *saved)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal,
+				.sa_flags = SA_RESTART };
+	int err = sf__catch(g->flag, signo, saved);
+
+	if (err < 0)
+		return err;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < NSTOPS; i++)
+		sigaddset(&sa.sa_mask, stop_signals[i]);
+	if (sigaction(signo, &sa, NULL) < 0) {
+		err = -errno;
+		sf__uncatch(signo, saved);
+	}
+	return err;
 }
 
 static int master_enter(sf_group *g, struct master_env *env)
@@ -553,8 +599,11 @@ static int master_enter(sf_group *g, struct master_env *env)
 	    prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		return -errno;
 	sigemptyset(&unblock);
+	g->signal_seen = g->signal_first = 0;
+	env->running = running;
+	running = g;
 	for (i = 0; i < NSTOPS; i++) {
-		err = sf__catch(g->flag, stop_signals[i], &env->caught[i]);
+		err = catch_stop_signal(g, stop_signals[i], &env->caught[i]);
 		if (err < 0)
 			break;
 		sigaddset(&unblock, stop_signals[i]);
@@ -562,6 +611,7 @@ static int master_enter(sf_group *g, struct master_env *env)
 	if (err < 0) {
 		while (i-- > 0)
 			sf__uncatch(stop_signals[i], &env->caught[i]);
+		running = env->running;
 		prctl(PR_SET_CHILD_SUBREAPER, env->subreaper);
 		return err;
 	}
@@ -588,6 +638,7 @@ static void master_leave(struct master_env *env)
 	ring_flag = env->ring;
 	for (int i = NSTOPS; i--;)
 		sf__uncatch(stop_signals[i], &env->caught[i]);
+	running = env->running;
 	sigprocmask(SIG_SETMASK, &env->mask, NULL);
 	prctl(PR_SET_CHILD_SUBREAPER, env->subreaper);
 }
@@ -625,12 +676,18 @@ static void run_until_stop(sf_group *g)
 	}
 }
 
-/* The cause, read once.  The master's own is trusted; one a task set is
- * read from the page as it is, and names the task whose pid it carries. */
+/* The cause, read once.  The master's own is trusted, and so is a stop
+ * signal to the master that set the flag first; one a task set is read
+ * from the page as it is, and names the task whose pid it carries. */
 static void settle_cause(sf_group *g)
 {
 	if (g->own_cause)
 		return;
+	if (g->signal_first) { /* the page may have lost it since */
+		g->cause = (struct sf_cause){ SF_REASON_SIGNAL, g->signal_first,
+					      getpid() };
+		return;
+	}
 	if (sf_flag_cause(g->flag, &g->cause) < 0)
 		g->cause = (struct sf_cause){ SF_REASON_NONE, 0, 0 };
 	for (int i = 0; i < g->ntasks && g->cause.pid > 0; i++)

@@ -96,6 +96,10 @@ struct sf_group {
 	enum sf__phase phase;
 	bool stop_seen;           /* the doorbell said "set" */
 	bool own_cause;           /* the master set the flag: cause is its own */
+	/* Set by the master's handler of its stop signals (group.c): one it
+	 * got, and the one whose set of the flag came first.  The master's
+	 * own record, which no task scribbling over the page can erase. */
+	volatile sig_atomic_t signal_seen, signal_first;
 	struct sf_cause cause;    /* the first cause, settled at the stop */
 	int cause_task;           /* the task it names, or -1 */
 	int start_status;         /* 71, 126 or 127, with own START_FAILED */

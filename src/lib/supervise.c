@@ -41,13 +41,15 @@ static const char *const event_names[SF__NEVENTS] = {
 /* ---------------------------------------------------------------- causes */
 
 /* Set the flag for the master, and keep the cause if this set came first:
- * the master trusts only its own copy, never the page. */
+ * the master trusts only its own copy, never the page.  A stop signal the
+ * master got before came first, even if a task erased it from the page
+ * since (group.c). */
 static void stop_because(sf_group *g, struct sf_task *t, enum sf_reason reason,
 			 int code, int start_status)
 {
 	struct sf_cause cause = { reason, code, t->last_pid };
 
-	if (sf_flag_set_cause(g->flag, &cause) == 1) {
+	if (sf_flag_set_cause(g->flag, &cause) == 1 && !g->signal_first) {
 		g->own_cause = true;
 		g->cause = cause;
 		g->cause_task = t->id;
