@@ -42,12 +42,12 @@ static void test_ring_before_wait_is_not_lost(void **state)
 	assert_int_equal(sf_flag_create(&flag), 0);
 	sf__doorbell_ring(flag);
 	deadline_in(5000, &d);
-	assert_int_equal(sf__doorbell_wait(flag, &d), 0);
+	assert_int_equal(sf__doorbell_wait(flag, &d, NULL), 0);
 	/* The ring was consumed: the next wait sleeps to its deadline. */
 	deadline_in(50, &d);
-	assert_int_equal(sf__doorbell_wait(flag, &d), -ETIMEDOUT);
+	assert_int_equal(sf__doorbell_wait(flag, &d, NULL), -ETIMEDOUT);
 	assert_int_equal(sf_flag_set(flag, SF_REASON_REQUEST, 1), 1);
-	assert_int_equal(sf__doorbell_wait(flag, NULL), 1);
+	assert_int_equal(sf__doorbell_wait(flag, NULL, NULL), 1);
 	sf_flag_destroy(flag);
 }
 
@@ -92,7 +92,7 @@ static void test_ring_does_not_wake_tasks(void **state)
 		before[i] = voluntary_switches(pids[i]);
 	for (int r = 0; r < RINGS; r++) {
 		sf__doorbell_ring(flag);
-		assert_int_equal(sf__doorbell_wait(flag, NULL), 0);
+		assert_int_equal(sf__doorbell_wait(flag, NULL, NULL), 0);
 	}
 	tu_sleep_ms(50);
 	for (int i = 0; i < TASKS; i++) {
@@ -131,7 +131,7 @@ static void test_sigchld_ring_is_never_lost(void **state)
 		}
 		/* Sleep on the doorbell until our child is reaped. */
 		while (got != pid) {
-			int ret = sf__doorbell_wait(bell_flag, NULL);
+			int ret = sf__doorbell_wait(bell_flag, NULL, NULL);
 
 			assert_int_equal(ret, 0);
 			got = waitpid(pid, &st, WNOHANG);
@@ -162,7 +162,7 @@ static void test_set_wakes_master_and_tasks(void **state)
 		_exit(sf_flag_set(flag, SF_REASON_REQUEST, 3) == 1 ? 0 : 1);
 	}
 	int ret;
-	while ((ret = sf__doorbell_wait(flag, NULL)) == 0)
+	while ((ret = sf__doorbell_wait(flag, NULL, NULL)) == 0)
 		; /* the setter's exit may ring first if SIGCHLD is caught */
 	assert_int_equal(ret, 1);
 	assert_int_equal(tu_wait(task), 0);

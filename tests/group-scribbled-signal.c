@@ -16,17 +16,25 @@
  * SIGNAL cause is erased as soon as it is made.  The second has real
  * tasks erasing the page without pause; they win the race only now and
  * then, so it may miss the bug, but never fails a master that keeps its
- * signals to itself.  The third shows what garbage in the cause itself
- * gets: a stop at once, status 70 (README, "Bad input").
+ * signals to itself.
+ *
+ * The third lands the signal at each moment the master looks whether a
+ * stop is due (-Wl,--wrap=sf_flag_is_set raises it right after the k-th
+ * look, k = 1, 2, ...), the set erased at once as in the first.  A master
+ * that looked at its own record before it read the futex word, and not
+ * after, went to sleep on the erased word for the k of its last look
+ * before the sleep, and never woke.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,8 +53,19 @@
 
 int __real_sf_flag_set(sf_flag *flag, enum sf_reason reason, int code);
 int __wrap_sf_flag_set(sf_flag *flag, enum sf_reason reason, int code);
+bool __real_sf_flag_is_set(const sf_flag *flag);
+bool __wrap_sf_flag_is_set(const sf_flag *flag);
 
 static pid_t erase_in; /* the master whose own signal sets are erased */
+
+/* Shared with the test, which maps it before the master forks. */
+struct landing {
+	int at;        /* raise the signal right after the at-th look; 0: no */
+	int signo;
+	int looks;     /* the master's looks so far */
+	int raised;    /* it did */
+};
+static struct landing *landing;
 
 /* What an eraser does at the worst moment: right after the master's
  * handler recorded its signal on the page, before the master looks. */
@@ -61,6 +80,20 @@ int __wrap_sf_flag_set(sf_flag *flag, enum sf_reason reason, int code)
 		page->word = 0;
 	}
 	return ret;
+}
+
+/* The master looks whether a stop is due; a signal lands right after. */
+bool __wrap_sf_flag_is_set(const sf_flag *flag)
+{
+	bool set = __real_sf_flag_is_set(flag);
+	struct landing *l = landing;
+
+	if (l && l->at && getpid() == erase_in && ++l->looks == l->at &&
+	    !set) {
+		l->raised = 1;
+		raise(l->signo);
+	}
+	return set;
 }
 
 /* ------------------------------------------------------------ tasks */
@@ -80,9 +113,13 @@ static int eraser(sf_task *task, void *arg)
 	return 0;
 }
 
+/* Tells the test it runs (so the master's handlers are in place), then
+ * waits for the stop. */
 static int sleeper(sf_task *task, void *arg)
 {
-	(void)arg;
+	const int *ready = arg;
+
+	(void)!write(*ready, "r", 1);
 	while (sf_task_wait(task, -1) != 0)
 		;
 	return 0;
@@ -96,7 +133,8 @@ struct outcome {
 };
 
 /* The master: runs the group, writes what it got to fd. */
-static void __attribute__((noreturn)) master(int fd, int erasers, int wrap)
+static void __attribute__((noreturn)) master(int fd, int ready, int erasers,
+					     int wrap)
 {
 	struct outcome out = { 0 };
 	sf_group *g;
@@ -104,7 +142,7 @@ static void __attribute__((noreturn)) master(int fd, int erasers, int wrap)
 	if (wrap)
 		erase_in = getpid();
 	if (sf_group_create(&g) < 0 || sf_group_set_grace(g, GRACE_MS) < 0 ||
-	    sf_group_add(g, "sleeper", sleeper, NULL) < 0)
+	    sf_group_add(g, "sleeper", sleeper, &ready) < 0)
 		_exit(3);
 	for (int i = 0; i < erasers; i++) {
 		char name[16];
@@ -137,28 +175,43 @@ static int wait_bounded(pid_t pid, int64_t ms)
 	return st;
 }
 
+/* Runs a master; once its sleeper runs (or the master is gone), sends it
+ * signo, unless the signal already landed from inside (landing); checks
+ * that the group was down in time and for that signal. */
 static void stop_signal_while_page_is_erased(int signo, int erasers, int wrap)
 {
 	struct outcome out;
 	int64_t sent, took;
-	int fds[2], st;
+	int fds[2], ready[2], st;
+	char byte;
 	pid_t pid;
 
 	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(pipe(ready), 0);
 	pid = tu_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(fds[0]);
-		master(fds[1], erasers, wrap);
+		close(ready[0]);
+		master(fds[1], ready[1], erasers, wrap);
 	}
 	close(fds[1]);
-	tu_sleep_ms(200); /* the tasks run, the erasers erase */
+	close(ready[1]);
+	/* a byte: the handlers are in; EOF: the master is gone already */
+	(void)!read(ready[0], &byte, 1);
+	close(ready[0]);
+	tu_sleep_ms(erasers ? 100 : 10); /* the erasers erase; all sleep */
 	sent = tu_now_ms();
-	assert_int_equal(kill(pid, signo), 0);
+	if (!landing || !landing->raised)
+		assert_int_equal(kill(pid, signo), 0);
 	st = wait_bounded(pid, tu_bound_ms(GRACE_MS + 1000) + 500);
 	took = tu_now_ms() - sent;
 	if (st < 0)
-		print_message("# signal %d: the master missed it\n", signo);
+		print_message("# signal %d%s: the master missed it\n", signo,
+			      landing && landing->raised ? " (landed)" : "");
+	else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		print_message("# signal %d: the master ended with status %#x\n",
+			      signo, st);
 	assert_true(st >= 0);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(read(fds[0], &out, sizeof(out)), (ssize_t)sizeof(out));
@@ -179,37 +232,6 @@ static void test_signal_erased_at_once_still_stops(void **state)
 	stop_signal_while_page_is_erased(SIGHUP, 0, 1);
 }
 
-/* Garbage in the cause, before any stop: the group stops at once with a
- * cause that makes no sense, which sf_group_run() reports as 70. */
-static int garbler(sf_task *task, void *arg)
-{
-	volatile struct sf_flag *page = sf_task_flag(task);
-
-	(void)arg;
-	page->cause = UINT64_MAX;
-	while (sf_task_wait(task, -1) != 0)
-		;
-	return 0;
-}
-
-static void test_garbage_cause_is_status_70(void **state)
-{
-	struct sf_cause cause;
-	sf_group *g = gu_group();
-	int64_t t0 = tu_now_ms();
-
-	(void)state;
-	tu_watchdog(20, __func__);
-	assert_int_equal(sf_group_set_grace(g, GRACE_MS), 0);
-	assert_true(sf_group_add(g, "sleeper", sleeper, NULL) >= 0);
-	assert_true(sf_group_add(g, "garbler", garbler, NULL) >= 0);
-	assert_int_equal(sf_group_run(g), 70);
-	assert_true(tu_now_ms() - t0 < tu_bound_ms(GRACE_MS + 1000));
-	assert_int_equal(sf_group_cause(g, &cause, NULL), 0);
-	assert_int_equal((int)cause.reason, 0xff);
-	sf_group_destroy(g);
-}
-
 static void test_signal_while_tasks_erase_the_page(void **state)
 {
 	(void)state;
@@ -220,6 +242,31 @@ static void test_signal_while_tasks_erase_the_page(void **state)
 	}
 }
 
+static void test_signal_landing_at_each_look_still_stops(void **state)
+{
+	static const int signals[] = { SIGTERM, SIGINT };
+	int landed = 0;
+
+	(void)state;
+	tu_watchdog(60, __func__);
+	landing = mmap(NULL, sizeof(*landing), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(landing != MAP_FAILED);
+	for (int at = 1;; at++) {
+		*landing = (struct landing){ .at = at,
+					     .signo = signals[at % 2] };
+		stop_signal_while_page_is_erased(landing->signo, 0, 1);
+		if (!landing->raised)
+			break; /* the master slept before its at-th look */
+		landed++;
+		assert_true(at < 1000);
+	}
+	print_message("# the signal landed after each of %d looks\n", landed);
+	assert_true(landed > 0);
+	munmap(landing, sizeof(*landing));
+	landing = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,7 +274,7 @@ int main(void)
 						gu_setup, gu_teardown),
 		cmocka_unit_test_setup_teardown(test_signal_while_tasks_erase_the_page,
 						gu_setup, gu_teardown),
-		cmocka_unit_test_setup_teardown(test_garbage_cause_is_status_70,
+		cmocka_unit_test_setup_teardown(test_signal_landing_at_each_look_still_stops,
 						gu_setup, gu_teardown),
 	};
 

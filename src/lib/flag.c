@@ -34,8 +34,10 @@
  *
  * Nudge: bits 4..31 of the word count nudges, a change with no wake.  A
  *       task's own stop-signal handler nudges, so that the same task,
- *       between its check and its sleep, is refused the sleep (EAGAIN) and
- *       notices its process-local stop; other sleepers are not woken.
+ *       between its last look at its process-local stop and its sleep, is
+ *       refused the sleep (EAGAIN); other sleepers are not woken.  That
+ *       last look comes after the word is read, so a handler that ran
+ *       before the read, whose nudge is in the value read, is seen there.
  *
  * All waits use FUTEX_WAIT_BITSET through futex_async(), which on Linux
  * (the only system stopflag builds on) is the raw system call; liburcu's
@@ -199,8 +201,14 @@ int sf_flag_cause(const sf_flag *flag, struct sf_cause *cause)
  * The decision to sleep is taken on the very value the kernel compares:
  * a set that lands after the read changes the word, and the kernel
  * refuses to sleep (EAGAIN). */
+/* *stop, when given, is the caller's process-local stop, set by a signal
+ * handler of its own.  It is looked at after the word is read and armed:
+ * a handler that ran before the read may have left nothing in the value
+ * read (a nudge is in it; a set a scribbler erased is not), only in
+ * *stop; one that runs after this look changes the word, and the kernel
+ * refuses the sleep. */
 static int sleep_once(sf_flag *flag, const struct timespec *deadline,
-		      uint32_t bitset)
+		      uint32_t bitset, const volatile int *stop)
 {
 	int32_t v = uatomic_read(&flag->word);
 	int ret;
@@ -218,6 +226,8 @@ static int sleep_once(sf_flag *flag, const struct timespec *deadline,
 		uatomic_cmpxchg(&flag->word, v, v & ~WORD_RING);
 		return 0;
 	}
+	if (stop && *stop)
+		return 0;
 	/* deadline: absolute CLOCK_MONOTONIC, the same one on every retry */
 	ret = futex_async(&flag->word, FUTEX_WAIT_BITSET, v, deadline, NULL,
 			  (int32_t)bitset);
@@ -240,7 +250,7 @@ int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
 			 deadline->tv_nsec >= 1000000000))
 		return -EINVAL;
 	while (!sf_flag_is_set(flag) && !(stop && *stop)) {
-		ret = sleep_once(flag, deadline, SF__BITSET_TASK);
+		ret = sleep_once(flag, deadline, SF__BITSET_TASK, stop);
 		if (ret != 0)
 			break;
 	}
@@ -283,13 +293,14 @@ void sf__doorbell_ring(sf_flag *flag)
 	errno = saved_errno;
 }
 
-int sf__doorbell_wait(sf_flag *flag, const struct timespec *deadline)
+int sf__doorbell_wait(sf_flag *flag, const struct timespec *deadline,
+		      const volatile int *stop)
 {
 	int saved_errno = errno, ret;
 
 	if (sf_flag_is_set(flag))
 		return 1;
-	ret = sleep_once(flag, deadline, SF__BITSET_MASTER);
+	ret = sleep_once(flag, deadline, SF__BITSET_MASTER, stop);
 	errno = saved_errno;
 	if (ret == 1 || sf_flag_is_set(flag))
 		return 1;

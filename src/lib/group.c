@@ -666,7 +666,8 @@ static void run_until_stop(sf_group *g)
 			return;
 		next = sf__next_kill(g);
 		ns_to_timespec(next, &deadline);
-		ret = sf__doorbell_wait(g->flag, next ? &deadline : NULL);
+		ret = sf__doorbell_wait(g->flag, next ? &deadline : NULL,
+					&g->signal_seen);
 		if (ret == 1) {
 			g->stop_seen = true;
 		} else if (ret < 0 && ret != -ETIMEDOUT) {

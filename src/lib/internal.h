@@ -47,14 +47,19 @@ void sf__doorbell_ring(sf_flag *flag);
  * signal handler sets *stop and calls sf__flag_nudge(), which changes the
  * word without waking anybody (async-signal-safe); sf__flag_wait_local()
  * is sf_flag_wait_until() that also ends, returning 0, once *stop is
- * non-zero.  A handler that runs after the check and before the sleep has
- * changed the word, so the kernel refuses the sleep; one that runs during
- * the sleep interrupts it.
+ * non-zero.  *stop is looked at once more after the word is read: a
+ * handler that ran before that look is seen there, one that runs after it
+ * and before the sleep has changed the word, so the kernel refuses the
+ * sleep, and one that runs during the sleep interrupts it.
+ * sf__doorbell_wait() takes the master's own *stop the same way (the
+ * stop signals it got), so a task erasing the page between the master's
+ * handler and its sleep cannot take a signal away.
  */
 void sf__flag_nudge(sf_flag *flag);
 int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
 			const volatile int *stop);
-int sf__doorbell_wait(sf_flag *flag, const struct timespec *deadline);
+int sf__doorbell_wait(sf_flag *flag, const struct timespec *deadline,
+		      const volatile int *stop);
 
 /* The caller's pid, cached per process on a MADV_WIPEONFORK page (see
  * pid.c): one load once known, a getpid() the first time.  Async-signal-
