@@ -138,10 +138,23 @@ int st_fn_task(sf_task *task, void *arg)
 	int idx = *(const int *)arg;
 	struct st_shared *sh = st_shared_rec;
 	const struct st_task_plan *p = &sh->sc.task[idx];
-	int incarnation = st_task_begin(sh, idx);
+	sigset_t term, old;
+	int incarnation;
 
+	/* A stubborn task ignores SIGTERM from the moment the driver can
+	 * know its pid (st_task_begin() publishes it): blocked until then,
+	 * and ignored before it is unblocked, which discards one pending.
+	 * Its grandchildren, forked in between, unblock it and keep the
+	 * task's handler (behave.c). */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
 	if (p->stubborn)
+		sigprocmask(SIG_BLOCK, &term, &old);
+	incarnation = st_task_begin(sh, idx);
+	if (p->stubborn) {
 		signal(SIGTERM, SIG_IGN);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
 	if (incarnation == 1 && p->action != ST_ACT_NONE) {
 		int64_t at = sh->t0_ns + (int64_t)p->action_ms * 1000000;
 		int ret;
