@@ -271,8 +271,10 @@ SF_EXPORT int sf_task_poll(sf_task *task, struct pollfd *fds, nfds_t nfds,
  * sf_task_stop_all - ask the whole group to stop, reason SF_REASON_REQUEST
  * with `code`, which sf_group_run() then returns as its exit status (taken
  * modulo 256, as exit statuses are).  A request stops the group under every
- * strategy.  Returns 1 if this call set the flag, 0 if it was set already,
- * -EINVAL.
+ * strategy.  Besides setting the flag it wakes the master directly (one
+ * system call), so the request is seen even if a task erased the futex
+ * word's record of who sleeps on it.  Returns 1 if this call set the flag,
+ * 0 if it was set already, -EINVAL.
  * signal: yes.  threads: yes.  fork: task process only.  blocks: no.
  */
 SF_EXPORT int sf_task_stop_all(sf_task *task, int code);

@@ -1,6 +1,7 @@
 /*
- * group-scribbled-signal.c - a task that keeps erasing the shared page
- * cannot make the master miss a stop signal sent to the master itself.
+ * group-scribbled-signal.c - a task that erases the shared page cannot
+ * make the master miss a stop signal sent to the master itself, nor a
+ * stop request made after the erase.
  *
  * Found by the fault campaign (tests/stress, a task erasing the page while
  * SIGTERM storms hit the master): the master's handler for its stop
@@ -24,6 +25,11 @@
  * that looked at its own record before it read the futex word, and not
  * after, went to sleep on the erased word for the k of its last look
  * before the sleep, and never woke.
+ *
+ * The fourth has a task erase the page while the master and another task
+ * sleep on it, then ask for the stop and stay.  The erase took the word's
+ * WAITERS with it, so the set woke nobody, and nothing else would: the
+ * request must ring the master's doorbell by itself.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -125,6 +131,25 @@ static int sleeper(sf_task *task, void *arg)
 	return 0;
 }
 
+#define REQUEST_CODE 7
+
+/* Erases the page once, while the master and the sleeper sleep on it,
+ * then asks for the stop and stays: only the request can tell. */
+static int erase_then_request(sf_task *task, void *arg)
+{
+	volatile struct sf_flag *page = sf_task_flag(task);
+
+	(void)arg;
+	signal(SIGTERM, SIG_IGN);
+	tu_sleep_ms(100); /* long enough for both to sleep */
+	page->cause = 0;
+	page->word = 0;
+	sf_task_stop_all(task, REQUEST_CODE);
+	while (pause() < 0) /* always: only SIGKILL, after the grace, ends it */
+		;
+	return 0;
+}
+
 /* ------------------------------------------------------------ the master */
 
 struct outcome {
@@ -151,6 +176,23 @@ static void __attribute__((noreturn)) master(int fd, int ready, int erasers,
 		if (sf_group_add(g, name, eraser, NULL) < 0)
 			_exit(3);
 	}
+	out.ret = sf_group_run(g);
+	sf_group_cause(g, &out.cause, NULL);
+	(void)!write(fd, &out, sizeof(out));
+	_exit(0);
+}
+
+/* The master of the fourth test. */
+static void __attribute__((noreturn)) request_master(int fd)
+{
+	struct outcome out = { 0 };
+	int no_ready = -1;
+	sf_group *g;
+
+	if (sf_group_create(&g) < 0 || sf_group_set_grace(g, GRACE_MS) < 0 ||
+	    sf_group_add(g, "sleeper", sleeper, &no_ready) < 0 ||
+	    sf_group_add(g, "requester", erase_then_request, NULL) < 0)
+		_exit(3);
 	out.ret = sf_group_run(g);
 	sf_group_cause(g, &out.cause, NULL);
 	(void)!write(fd, &out, sizeof(out));
@@ -267,6 +309,34 @@ static void test_signal_landing_at_each_look_still_stops(void **state)
 	landing = NULL;
 }
 
+static void test_request_after_the_page_is_erased_still_stops(void **state)
+{
+	struct outcome out;
+	int fds[2], st;
+	pid_t pid;
+
+	(void)state;
+	tu_watchdog(20, __func__);
+	assert_int_equal(pipe(fds), 0);
+	pid = tu_fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		request_master(fds[1]);
+	}
+	close(fds[1]);
+	st = wait_bounded(pid, tu_bound_ms(100 + GRACE_MS + 1000) + 500);
+	if (st < 0)
+		print_message("# the master missed the request\n");
+	assert_true(st >= 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(read(fds[0], &out, sizeof(out)), (ssize_t)sizeof(out));
+	close(fds[0]);
+	assert_int_equal(out.ret, REQUEST_CODE);
+	assert_int_equal(out.cause.reason, SF_REASON_REQUEST);
+	assert_int_equal(out.cause.code, REQUEST_CODE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +345,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_signal_while_tasks_erase_the_page,
 						gu_setup, gu_teardown),
 		cmocka_unit_test_setup_teardown(test_signal_landing_at_each_look_still_stops,
+						gu_setup, gu_teardown),
+		cmocka_unit_test_setup_teardown(test_request_after_the_page_is_erased_still_stops,
 						gu_setup, gu_teardown),
 	};
 

@@ -10,12 +10,12 @@
  *       - if getppid() is no longer the master, the master died (this is
  *         the PR_SET_PDEATHSIG signal): it sets the flag, reason
  *         PARENT_DIED, so that every task learns it at once;
- *       - else, under SF_STOP_ALL, sets the flag, reason SIGNAL: the
- *         whole group follows this task;
+ *       - else, under SF_STOP_ALL, sets the flag, reason SIGNAL, and
+ *         rings the master's doorbell: the whole group follows this task;
  *   - sets the process-local stop and nudges the futex word, so that a
  *     sleep of this process cannot miss it, and nobody else wakes.
- * It uses getpid(), getppid(), sf_flag_set() and sf__flag_nudge(), all
- * async-signal-safe, and keeps errno.  It is installed without
+ * It uses getpid(), getppid(), sf_flag_set(), sf__doorbell_ring() and
+ * sf__flag_nudge(), all async-signal-safe, and keeps errno.  It is installed without
  * SA_RESTART, so a blocking system call in the task returns EINTR.
  */
 #include <errno.h>
@@ -31,6 +31,19 @@ static struct sf_task *self;     /* the task this process runs */
 static pid_t self_pid;           /* the task's own process */
 static volatile int local_stop;  /* it alone was asked to stop */
 
+/* A set wakes the sleepers the futex word says there are; a task that
+ * scribbled over the page may have erased that, and the master would
+ * sleep through the stop.  A task's stop is rare: it rings the master's
+ * doorbell as well.  Async-signal-safe. */
+static int request_stop(struct sf_task *t, enum sf_reason reason, int code)
+{
+	int ret = sf_flag_set(t->flag, reason, code);
+
+	if (ret >= 0)
+		sf__doorbell_ring(t->flag);
+	return ret;
+}
+
 static void on_stop_signal(int signo)
 {
 	struct sf_task *t = self;
@@ -41,7 +54,7 @@ static void on_stop_signal(int signo)
 	else if (getppid() != t->master)
 		sf_flag_set(t->flag, SF_REASON_PARENT_DIED, 0);
 	else if (t->stop_all)
-		sf_flag_set(t->flag, SF_REASON_SIGNAL, signo);
+		request_stop(t, SF_REASON_SIGNAL, signo);
 	local_stop = 1;
 	sf__flag_nudge(t->flag);
 	errno = saved_errno;
@@ -171,7 +184,7 @@ int sf_task_stop_all(sf_task *task, int code)
 {
 	if (!task)
 		return -EINVAL;
-	return sf_flag_set(task->flag, SF_REASON_REQUEST, code);
+	return request_stop(task, SF_REASON_REQUEST, code);
 }
 
 const char *sf_task_name(const sf_task *task)
