@@ -14,7 +14,10 @@
  *
  * The first test makes the eraser win that race every time: this program
  * is linked with -Wl,--wrap=sf_flag_set, and in the master the set of a
- * SIGNAL cause is erased as soon as it is made.  The second has real
+ * SIGNAL cause is erased as soon as it is made, the word left as a task
+ * going back to sleep leaves it: the value the master slept on.  A master
+ * whose futex wait was restarted after its handler (SA_RESTART, no
+ * deadline) slept on, for good.  The second has real
  * tasks erasing the page without pause; they win the race only now and
  * then, so it may miss the bug, but never fails a master that keeps its
  * signals to itself.
@@ -74,7 +77,10 @@ struct landing {
 static struct landing *landing;
 
 /* What an eraser does at the worst moment: right after the master's
- * handler recorded its signal on the page, before the master looks. */
+ * handler recorded its signal on the page, before the master looks.  And
+ * what a task asleep on the page then does, woken by the set and back to
+ * sleep: it re-arms WAITERS, which puts back the very value the master
+ * slept on, as if nothing had happened. */
 int __wrap_sf_flag_set(sf_flag *flag, enum sf_reason reason, int code)
 {
 	int ret = __real_sf_flag_set(flag, reason, code);
@@ -83,7 +89,7 @@ int __wrap_sf_flag_set(sf_flag *flag, enum sf_reason reason, int code)
 		volatile struct sf_flag *page = flag;
 
 		page->cause = 0;
-		page->word = 0;
+		page->word = SF__WORD_WAITERS;
 	}
 	return ret;
 }

@@ -12,6 +12,16 @@
  * are kept in its own memory too: a task erasing the page cannot make the
  * master miss them, or take them for another cause.
  *
+ * Nor can it make the master sleep through one of its handlers, SIGCHLD's
+ * included, though it can put back the very word value the master is
+ * about to sleep on (erasing it while a task re-arms WAITERS does).  The
+ * master never trusts the word to have changed: a handler that runs
+ * before its last look at `woken` is seen there; one that runs after it,
+ * before the system call, has made the call's deadline one that has
+ * passed; one that runs during the call ends it with EINTR (a futex wait
+ * with a deadline is not restarted after a handler, SA_RESTART or not).
+ * So the master always sleeps with a deadline, a far one if none is due.
+ *
  * Once the flag is set the doorbell no longer sleeps, and the master stops
  * trusting the shared page: a task may be scribbling over it.  It takes
  * the cause once, sends the stop to every task, and waits for SIGCHLD
@@ -36,6 +46,8 @@
 /* How often the master looks again for processes it cannot list (no
  * /proc): the one case where nothing would wake it. */
 #define BLIND_RETRY_NS (100 * 1000000LL)
+/* A deadline that never comes (some 68 years of CLOCK_MONOTONIC). */
+#define NEVER_NS ((int64_t)INT32_MAX * 1000000000)
 
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
 #define NSTOPS ((int)(sizeof(stop_signals) / sizeof(*stop_signals)))
@@ -539,12 +551,27 @@ static sf_flag *volatile ring_flag;
 /* The group whose master this process is, for its stop signals' handler. */
 static sf_group *volatile running;
 
-/* Async-signal-safe: one load, and sf__doorbell_ring(), which keeps
- * errno. */
+/* Whatever the master's wait is doing, it must not sleep now: see the
+ * top of this file.  Async-signal-safe: stores only. */
+static void wake_master(sf_group *g)
+{
+	volatile struct timespec *by = &g->wake_by;
+
+	g->woken = 1;
+	by->tv_sec = 0;
+	by->tv_nsec = 0;
+}
+
+/* Async-signal-safe: loads, wake_master(), and sf__doorbell_ring(), which
+ * keeps errno. */
 static void on_sigchld(int signo)
 {
+	sf_group *g = running;
 	sf_flag *flag = ring_flag;
 
+	(void)signo;
+	if (g)
+		wake_master(g);
 	if (flag)
 		sf__doorbell_ring(flag);
 }
@@ -565,6 +592,7 @@ static void on_stop_signal(int signo)
 		g->signal_first = signo;
 	if (!g->signal_seen)
 		g->signal_seen = signo;
+	wake_master(g);
 }
 
 /* sf__catch() saves the disposition to restore and installs
@@ -653,21 +681,19 @@ static void ns_to_timespec(int64_t ns, struct timespec *ts)
 
 static void run_until_stop(sf_group *g)
 {
-	struct timespec deadline;
-
 	for (;;) {
 		int64_t next;
 		int ret;
 
+		g->woken = 0; /* before the looks it stands for */
 		sf__reap(g);
 		sf__expire(g, sf__now_ns());
 		sf__start_pending(g);
 		if (sf__stop_due(g))
 			return;
 		next = sf__next_kill(g);
-		ns_to_timespec(next, &deadline);
-		ret = sf__doorbell_wait(g->flag, next ? &deadline : NULL,
-					&g->signal_seen);
+		ns_to_timespec(next ? next : NEVER_NS, &g->wake_by);
+		ret = sf__doorbell_wait(g->flag, &g->wake_by, &g->woken);
 		if (ret == 1) {
 			g->stop_seen = true;
 		} else if (ret < 0 && ret != -ETIMEDOUT) {

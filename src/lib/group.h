@@ -100,6 +100,12 @@ struct sf_group {
 	 * got, and the one whose set of the flag came first.  The master's
 	 * own record, which no task scribbling over the page can erase. */
 	volatile sig_atomic_t signal_seen, signal_first;
+	/* The master's wait while the group runs (group.c,
+	 * run_until_stop()): its deadline, always given, and whether one of
+	 * its handlers ran since it last looked.  Both handlers set woken and
+	 * make the deadline one that has passed. */
+	struct timespec wake_by;
+	volatile sig_atomic_t woken;
 	struct sf_cause cause;    /* the first cause, settled at the stop */
 	int cause_task;           /* the task it names, or -1 */
 	int start_status;         /* 71, 126 or 127, with own START_FAILED */

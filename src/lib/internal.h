@@ -51,9 +51,10 @@ void sf__doorbell_ring(sf_flag *flag);
  * handler that ran before that look is seen there, one that runs after it
  * and before the sleep has changed the word, so the kernel refuses the
  * sleep, and one that runs during the sleep interrupts it.
- * sf__doorbell_wait() takes the master's own *stop the same way (the
- * stop signals it got), so a task erasing the page between the master's
- * handler and its sleep cannot take a signal away.
+ * sf__doorbell_wait() takes the master's own *stop the same way (one of
+ * its handlers ran), so a task erasing the page between the master's
+ * handler and its sleep cannot take a signal away (group.c says why that
+ * is not all it needs).
  */
 void sf__flag_nudge(sf_flag *flag);
 int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
