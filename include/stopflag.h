@@ -462,9 +462,9 @@ SF_EXPORT int sf_group_set_hooks(sf_group *group,
  * SIGTERM, SIGQUIT and SIGHUP (they set the flag, reason SIGNAL) and
  * SIGCHLD (unblocking those five while it runs), becomes a child subreaper,
  * and sleeps on a doorbell that SIGCHLD and every flag set ring; it never
- * polls.  Once the flag is set, every task gets its stop signal, and after
- * the grace period whatever is left gets SIGKILL, whole process groups
- * included.  When a task ends, whatever is left in its process group gets
+ * polls.  Once the flag is set, every task gets its stop signal (then
+ * SIGCONT, so that a stopped task acts on it), and after the grace period
+ * whatever is left gets SIGKILL, whole process groups included.  When a task ends, whatever is left in its process group gets
  * SIGKILL.  Adopted descendants get SIGTERM at the stop, SIGKILL after the
  * grace, and are reaped too.  The previous dispositions, signal mask and
  * subreaper setting are restored before it returns.

@@ -103,6 +103,58 @@ static void test_function_task_ignoring_stop(void **state)
 	sf_group_destroy(g);
 }
 
+/* on_ready: wait until the exec task, which wrote its pid, is stopped
+ * (SIGSTOP), then SIGTERM to ourselves, the master. */
+static void stop_when_task_stopped(void *ctx)
+{
+	char line[64];
+	siginfo_t si;
+	pid_t pid;
+
+	(void)ctx;
+	gu_read_line(ready_fifo, line, sizeof(line));
+	pid = (pid_t)strtol(line, NULL, 10);
+	assert_true(pid > 0);
+	/* WNOWAIT: the stop stays reportable; the library waits for exits */
+	assert_int_equal(waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOWAIT), 0);
+	stop_sent_ms = tu_now_ms();
+	kill(getpid(), SIGTERM);
+}
+
+/* A stopped task cannot act on its stop signal: the master sends SIGCONT
+ * after it, so that the task ends by that signal, at once, not by SIGKILL
+ * once the grace is over. */
+static void test_stopped_exec_task_continued_to_stop(void **state)
+{
+	enum { LONG_GRACE_MS = 5000 };
+	sf_group *g = gu_group();
+	char script[256];
+	int64_t took;
+
+	tu_watchdog(30, __func__);
+	ready_fifo = gu_fifo();
+	snprintf(script, sizeof(script),
+		 "echo $$ > %s; kill -STOP $$; exec sleep 1000", ready_fifo);
+	assert_int_equal(sf_group_add(g, "waiter", gu_task_wait, NULL), 0);
+	assert_int_equal(sf_group_add_exec(g, "stopped",
+					   gu_argv("sh", "-c", script, (char *)NULL)), 1);
+	assert_int_equal(sf_group_set_grace(g, LONG_GRACE_MS), 0);
+	assert_int_equal(sf_group_set_hooks(g, stop_when_task_stopped, NULL,
+					    NULL), 0);
+	assert_int_equal(sf_group_run(g), 0);
+	took = tu_now_ms() - stop_sent_ms;
+	printf("# stopped in %lld ms with a %d ms grace\n", (long long)took,
+	       LONG_GRACE_MS);
+	if (gu_logged("killed by signal 15 (SIGTERM)") != 1)
+		gu_log_dump();
+	assert_int_equal(gu_logged("task stopped (pid"), 2); /* started, killed */
+	assert_int_equal(gu_logged("killed by signal 15 (SIGTERM)"), 1);
+	assert_int_equal(gu_logged("SIGKILL"), 0);
+	assert_true(took < LONG_GRACE_MS);
+	ready_fifo = NULL;
+	sf_group_destroy(g);
+}
+
 /* A task that ends takes its process group with it at once: a background
  * sleep that ignores SIGTERM must not wait for the (5 s) grace. */
 static void test_task_end_kills_its_process_group(void **state)
@@ -366,6 +418,7 @@ static void test_subreaper_setting_restored(void **state)
 GU_MAIN(
 	GU_TEST(test_exec_task_ignoring_sigterm),
 	GU_TEST(test_function_task_ignoring_stop),
+	GU_TEST(test_stopped_exec_task_continued_to_stop),
 	GU_TEST(test_task_end_kills_its_process_group),
 	GU_TEST(test_setsid_grandchild_adopted_at_stop),
 	GU_TEST(test_setsid_grandchild_adopted_before_stop),

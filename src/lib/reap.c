@@ -94,6 +94,10 @@ static void signal_child(sf_group *g, pid_t pid, int signo)
 		sf__signal_name(signo));
 	kill(pid, signo);
 	kill(-pid, signo); /* the group it leads, if any (after setsid()) */
+	if (signo != SIGKILL) { /* a stopped one would wait out the grace */
+		kill(pid, SIGCONT);
+		kill(-pid, SIGCONT);
+	}
 }
 
 /*

@@ -59,16 +59,28 @@ static int pidfd_send_signal_(int pidfd, int signo)
 #endif
 }
 
+/* 0, or -1 if the task is gone and its process group must not be
+ * signalled. */
+static int send_task(struct sf_task *t, int signo)
+{
+	if (t->pidfd >= 0 && pidfd_send_signal_(t->pidfd, signo) < 0 &&
+	    errno == ESRCH)
+		return -1; /* reaped behind our back: its group id is not ours */
+	if (t->pidfd < 0)
+		kill(t->pid, signo);
+	kill(-t->pid, signo);
+	return 0;
+}
+
+/* A stopped process (SIGSTOP, SIGTSTP, ...) acts on no signal but SIGKILL
+ * until it is continued: every other signal is followed by SIGCONT, as
+ * init systems do, so that a stop is not left waiting out the grace. */
 void sf__signal_task(struct sf_task *t, int signo)
 {
 	if (t->pid <= 0)
 		return;
-	if (t->pidfd >= 0 && pidfd_send_signal_(t->pidfd, signo) < 0 &&
-	    errno == ESRCH)
-		return; /* reaped behind our back: its group id is not ours */
-	if (t->pidfd < 0)
-		kill(t->pid, signo);
-	kill(-t->pid, signo);
+	if (send_task(t, signo) == 0 && signo != SIGKILL && signo != SIGCONT)
+		send_task(t, SIGCONT);
 }
 
 /* ----------------------------------------------------------- the child */
