@@ -79,6 +79,7 @@ struct state {
 	int ncycled;     /* processes the master stopped for a restart */
 	pid_t cycled[MAX_EV * ST_MAX_TASKS];
 	int64_t cycled_t[MAX_EV * ST_MAX_TASKS];
+	unsigned char cycled_maybe[MAX_EV * ST_MAX_TASKS]; /* a guess: below */
 };
 
 struct sim {
@@ -301,12 +302,39 @@ static pid_t running_at(const struct sim *s, int k, int64_t t)
 	return pid;
 }
 
-/* -1: pid was not stopped by the master for a restart; else when. */
-static int64_t cycled_at(const struct state *st, pid_t pid)
+/* The incarnation of task k the master would stop for a restart at t:
+ * the one running then (*maybe = 0).  If none had recorded its start by
+ * then, perhaps the first to record it within the window after t
+ * (*maybe = 1): the master forks a process before the task records it
+ * (an exec task records only after exec()), but that one may also be the
+ * process this very restart started, if the one it stopped never got as
+ * far as its record. */
+static pid_t stopped_for_restart_at(const struct sim *s, int k, int64_t t,
+				    int *maybe)
+{
+	const struct st_task_rec *r = &s->sh->task[k];
+	pid_t pid = running_at(s, k, t);
+
+	*maybe = 0;
+	for (int i = 0; !pid && i < r->incarnations && i < ST_MAX_INCARNATIONS;
+	     i++)
+		if (r->start_ns[i] > t && r->start_ns[i] <= t + st_window_ns()) {
+			pid = r->pid[i];
+			*maybe = 1;
+		}
+	return pid;
+}
+
+/* -1: pid was not stopped by the master for a restart; else when, and
+ * *maybe if that is only a guess (stopped_for_restart_at()). */
+static int64_t cycled_at(const struct state *st, pid_t pid, int *maybe)
 {
 	for (int i = 0; i < st->ncycled; i++)
-		if (st->cycled[i] == pid)
+		if (st->cycled[i] == pid) {
+			*maybe = st->cycled_maybe[i];
 			return st->cycled_t[i];
+		}
+	*maybe = 0;
 	return -1;
 }
 
@@ -323,13 +351,15 @@ static void restart(const struct sim *s, struct state *st, int k, int64_t t)
 		return;
 	for (int i = 0; i < sc->ntasks; i++) {
 		pid_t pid;
+		int maybe;
 
 		if (i == k || (sc->strategy == SF_REST_FOR_ONE && i < k))
 			continue;
-		pid = running_at(s, i, t);
+		pid = stopped_for_restart_at(s, i, t, &maybe);
 		if ((st->up & 1u << i) && pid &&
 		    st->ncycled < (int)(sizeof(st->cycled) / sizeof(*st->cycled))) {
 			st->cycled[st->ncycled] = pid;
+			st->cycled_maybe[st->ncycled] = (unsigned char)maybe;
 			st->cycled_t[st->ncycled++] = t;
 		}
 		if (sc->task[i].restart == SF_TEMPORARY)
@@ -348,6 +378,7 @@ static void task_ended(struct sim *s, struct state *st, int self, // NOLINT(misc
 	int status = e->killed ? 128 + e->value : e->value;
 	int abnormal = e->killed || e->value != 0;
 	int64_t cycled;
+	int maybe;
 
 	if (ended_before(s, st, self)) {
 		explore(s, st);
@@ -359,11 +390,12 @@ static void task_ended(struct sim *s, struct state *st, int self, // NOLINT(misc
 		return;
 	}
 	/* A process the master was stopping for a restart: its end is the
-	 * master's doing, unless it came before the master got there. */
-	cycled = cycled_at(st, e->pid);
+	 * master's doing, unless it came before the master got there (or it
+	 * was not that process after all). */
+	cycled = cycled_at(st, e->pid, &maybe);
 	if (cycled >= 0) {
 		explore(s, st);
-		if (e->t > cycled + st_window_ns())
+		if (!maybe && e->t > cycled + st_window_ns())
 			return;
 	}
 	st->up &= ~(1u << e->task);
