@@ -192,8 +192,11 @@ static void setup(struct run *run)
 /* ---------------------------------------------------------------- one scenario */
 
 /* Wait until the tasks the killed master left are gone, reaping those
- * that became the driver's, or until the deadline. */
-static void wait_for_teardown(const struct st_shared *sh, int64_t deadline)
+ * that became the driver's, or until the deadline; but not before
+ * not_before: a task the master forked just before it died may not have
+ * recorded itself yet, and is known for a task only once it has. */
+static void wait_for_teardown(const struct st_shared *sh, int64_t not_before,
+			      int64_t deadline)
 {
 	while (tu_now_ns() < deadline) {
 		int n = st_descendants(getpid(), strays, ST_MAX_PROCS), left = 0;
@@ -203,7 +206,7 @@ static void wait_for_teardown(const struct st_shared *sh, int64_t deadline)
 		for (int i = 0; i < n; i++)
 			left += st_must_follow_master(sh, &strays[i]) &&
 				!(strays[i].state == 'Z' && strays[i].ppid == getpid());
-		if (left == 0)
+		if (left == 0 && tu_now_ns() >= not_before)
 			return;
 		tu_sleep_ms(5);
 	}
@@ -272,8 +275,9 @@ static void observe(struct run *run, pid_t pid, int killed,
 			    sh->fault[i].fired)
 				obs->killed_ns = sh->fault[i].ns;
 		/* Nobody is left to apply a grace: tasks must follow at once. */
-		wait_for_teardown(sh, obs->killed_ns + st_slack_ns() +
-				      st_window_ns());
+		wait_for_teardown(sh, obs->killed_ns + st_window_ns(),
+				  obs->killed_ns + st_slack_ns() +
+				  st_window_ns());
 	}
 	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
 		;
