@@ -288,11 +288,34 @@ static void test_restart_of_tasks_not_yet_recorded(void **state)
 	assert_true(allowed(SF_REASON_EXITED, 72, 72, T_EXIT, 259));
 }
 
+/* Found by the campaign under ASan: a task forks a bomb under
+ * RLIMIT_NPROC while the master, slowed down, is still starting the
+ * group; the fork of a later task fails, and the group stops with
+ * START_FAILED (71).  Once every task had started, it could not. */
+static void test_bomb_while_the_group_starts(void **state)
+{
+	scenario(SF_ONE_FOR_ONE, 3, 1);
+	sh.sc.nproc_limit = 16;
+	sh.sc.task[2].kind = ST_EXEC;
+	incarnation(0, 201, 12);
+	incarnation(1, 202, 13);
+	action(0, ST_ACT_BOMB, 0, 12);
+	fault(ST_F_TERMINATOR, -1, MASTER, 385, SIGTERM);
+	oracle();
+	assert_true(allowed(SF_REASON_START_FAILED, EAGAIN, 71, -2, 12));
+	assert_true(allowed(SF_REASON_SIGNAL, SIGTERM, 0, -1, 385));
+
+	incarnation(2, 203, 14); /* all three started in time */
+	oracle();
+	assert_false(allowed(SF_REASON_START_FAILED, EAGAIN, 71, -2, 12));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stop_all_first_end_stops),
 		cmocka_unit_test(test_restart_of_tasks_not_yet_recorded),
+		cmocka_unit_test(test_bomb_while_the_group_starts),
 		cmocka_unit_test(test_request_racing_a_signal_allows_both),
 		cmocka_unit_test(test_events_apart_have_one_order),
 		cmocka_unit_test(test_temporary_end_does_not_stop_one_for_one),

@@ -290,6 +290,21 @@ static int ended_before(const struct sim *s, const struct state *st, int self)
 	return 0;
 }
 
+/* Whether some task that runs code of ours had not recorded its first
+ * start by t: the master may not have forked it yet. */
+static int still_starting(const struct sim *s, int64_t t)
+{
+	for (int k = 0; k < s->sh->sc.ntasks; k++) {
+		int kind = s->sh->sc.task[k].kind;
+		const struct st_task_rec *r = &s->sh->task[k];
+
+		if ((kind == ST_FN || kind == ST_EXEC) &&
+		    (r->incarnations == 0 || r->start_ns[0] > t))
+			return 1;
+	}
+	return 0;
+}
+
 /* The incarnation of task k that ran at time t: its pid, or 0. */
 static pid_t running_at(const struct sim *s, int k, int64_t t)
 {
@@ -449,6 +464,11 @@ static void take(struct sim *s, struct state *st, int self) // NOLINT(misc-no-re
 		break;
 	case EV_BOMB:
 		st->bomb = 1;
+		/* The master may still be starting the group: a fork of
+		 * its first round may fail too. */
+		if (still_starting(s, e->t + st_window_ns()))
+			emit(s, SF_REASON_START_FAILED, EAGAIN, 71, -2, 0, 0,
+			     e->t);
 		explore(s, st);
 		break;
 	case EV_TERM_FN:
