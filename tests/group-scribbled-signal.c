@@ -163,9 +163,11 @@ struct outcome {
 	struct sf_cause cause;
 };
 
-/* The master: runs the group, writes what it got to fd. */
+/* The master: a sleeper (which writes to `ready` once it runs), then
+ * `erasers` erasers or, with `requester`, the task that erases the page
+ * and asks for the stop; runs the group, writes what it got to fd. */
 static void __attribute__((noreturn)) master(int fd, int ready, int erasers,
-					     int wrap)
+					     int wrap, int requester)
 {
 	struct outcome out = { 0 };
 	sf_group *g;
@@ -173,7 +175,9 @@ static void __attribute__((noreturn)) master(int fd, int ready, int erasers,
 	if (wrap)
 		erase_in = getpid();
 	if (sf_group_create(&g) < 0 || sf_group_set_grace(g, GRACE_MS) < 0 ||
-	    sf_group_add(g, "sleeper", sleeper, &ready) < 0)
+	    sf_group_add(g, "sleeper", sleeper, &ready) < 0 ||
+	    (requester &&
+	     sf_group_add(g, "requester", erase_then_request, NULL) < 0))
 		_exit(3);
 	for (int i = 0; i < erasers; i++) {
 		char name[16];
@@ -182,23 +186,6 @@ static void __attribute__((noreturn)) master(int fd, int ready, int erasers,
 		if (sf_group_add(g, name, eraser, NULL) < 0)
 			_exit(3);
 	}
-	out.ret = sf_group_run(g);
-	sf_group_cause(g, &out.cause, NULL);
-	(void)!write(fd, &out, sizeof(out));
-	_exit(0);
-}
-
-/* The master of the fourth test. */
-static void __attribute__((noreturn)) request_master(int fd)
-{
-	struct outcome out = { 0 };
-	int no_ready = -1;
-	sf_group *g;
-
-	if (sf_group_create(&g) < 0 || sf_group_set_grace(g, GRACE_MS) < 0 ||
-	    sf_group_add(g, "sleeper", sleeper, &no_ready) < 0 ||
-	    sf_group_add(g, "requester", erase_then_request, NULL) < 0)
-		_exit(3);
 	out.ret = sf_group_run(g);
 	sf_group_cause(g, &out.cause, NULL);
 	(void)!write(fd, &out, sizeof(out));
@@ -223,6 +210,24 @@ static int wait_bounded(pid_t pid, int64_t ms)
 	return st;
 }
 
+/* The master's outcome, read from fd once it exited 0 within ms; fails
+ * the test (saying `what`) if it did not. */
+static void outcome_of(pid_t pid, int fd, int64_t ms, const char *what,
+		       struct outcome *out)
+{
+	int st = wait_bounded(pid, ms);
+
+	if (st < 0)
+		print_message("# %s: the master missed it\n", what);
+	else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		print_message("# %s: the master ended with status %#x\n", what,
+			      st);
+	assert_true(st >= 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(read(fd, out, sizeof(*out)), (ssize_t)sizeof(*out));
+	close(fd);
+}
+
 /* Runs a master; once its sleeper runs (or the master is gone), sends it
  * signo, unless the signal already landed from inside (landing); checks
  * that the group was down in time and for that signal. */
@@ -230,7 +235,8 @@ static void stop_signal_while_page_is_erased(int signo, int erasers, int wrap)
 {
 	struct outcome out;
 	int64_t sent, took;
-	int fds[2], ready[2], st;
+	int fds[2], ready[2];
+	char what[48];
 	char byte;
 	pid_t pid;
 
@@ -241,7 +247,7 @@ static void stop_signal_while_page_is_erased(int signo, int erasers, int wrap)
 	if (pid == 0) {
 		close(fds[0]);
 		close(ready[0]);
-		master(fds[1], ready[1], erasers, wrap);
+		master(fds[1], ready[1], erasers, wrap, 0);
 	}
 	close(fds[1]);
 	close(ready[1]);
@@ -252,18 +258,10 @@ static void stop_signal_while_page_is_erased(int signo, int erasers, int wrap)
 	sent = tu_now_ms();
 	if (!landing || !landing->raised)
 		assert_int_equal(kill(pid, signo), 0);
-	st = wait_bounded(pid, tu_bound_ms(GRACE_MS + 1000) + 500);
+	snprintf(what, sizeof(what), "signal %d%s", signo,
+		 landing && landing->raised ? " (landed)" : "");
+	outcome_of(pid, fds[0], tu_bound_ms(GRACE_MS + 1000) + 500, what, &out);
 	took = tu_now_ms() - sent;
-	if (st < 0)
-		print_message("# signal %d%s: the master missed it\n", signo,
-			      landing && landing->raised ? " (landed)" : "");
-	else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		print_message("# signal %d: the master ended with status %#x\n",
-			      signo, st);
-	assert_true(st >= 0);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_int_equal(read(fds[0], &out, sizeof(out)), (ssize_t)sizeof(out));
-	close(fds[0]);
 	print_message("# signal %d: the group was down %lld ms after it\n", signo,
 		      (long long)took);
 	assert_true(took <= tu_bound_ms(GRACE_MS + 1000));
@@ -318,7 +316,7 @@ static void test_signal_landing_at_each_look_still_stops(void **state)
 static void test_request_after_the_page_is_erased_still_stops(void **state)
 {
 	struct outcome out;
-	int fds[2], st;
+	int fds[2];
 	pid_t pid;
 
 	(void)state;
@@ -328,16 +326,11 @@ static void test_request_after_the_page_is_erased_still_stops(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(fds[0]);
-		request_master(fds[1]);
+		master(fds[1], -1, 0, 0, 1);
 	}
 	close(fds[1]);
-	st = wait_bounded(pid, tu_bound_ms(100 + GRACE_MS + 1000) + 500);
-	if (st < 0)
-		print_message("# the master missed the request\n");
-	assert_true(st >= 0);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_int_equal(read(fds[0], &out, sizeof(out)), (ssize_t)sizeof(out));
-	close(fds[0]);
+	outcome_of(pid, fds[0], tu_bound_ms(100 + GRACE_MS + 1000) + 500,
+		   "the request", &out);
 	assert_int_equal(out.ret, REQUEST_CODE);
 	assert_int_equal(out.cause.reason, SF_REASON_REQUEST);
 	assert_int_equal(out.cause.code, REQUEST_CODE);
