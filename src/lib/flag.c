@@ -200,8 +200,9 @@ int sf_flag_cause(const sf_flag *flag, struct sf_cause *cause)
  * published, 0 to check again, or a negative errno that ends the wait.
  * The decision to sleep is taken on the very value the kernel compares:
  * a set that lands after the read changes the word, and the kernel
- * refuses to sleep (EAGAIN). */
-/* *stop, when given, is the caller's process-local stop, set by a signal
+ * refuses to sleep (EAGAIN).
+ *
+ * *stop, when given, is the caller's process-local stop, set by a signal
  * handler of its own.  It is looked at after the word is read and armed:
  * a handler that ran before the read may have left nothing in the value
  * read (a nudge is in it; a set a scribbler erased is not), only in
