@@ -399,9 +399,11 @@ SF_EXPORT int sf_group_set_strategy(sf_group *group,
  * sf_group_set_intensity - more than max_restarts restarts within period_ms
  * stops the group, with the cause of the last failure.  A restart of
  * several tasks at once (SF_ONE_FOR_ALL, SF_REST_FOR_ONE) counts once.
- * 0 <= max_restarts <= 10000, period_ms > 0.  Returns 0, -EINVAL, -EBUSY.
+ * 0 <= max_restarts <= SF_MAX_RESTARTS, period_ms > 0.  Returns 0, -EINVAL,
+ * -EBUSY.
  * signal: no.  threads: no.  fork: n/a.  blocks: no.
  */
+#define SF_MAX_RESTARTS 10000
 SF_EXPORT int sf_group_set_intensity(sf_group *group, int max_restarts,
 				     int period_ms);
 
@@ -502,6 +504,25 @@ SF_EXPORT int sf_group_run(sf_group *group);
  */
 SF_EXPORT int sf_group_cause(const sf_group *group, struct sf_cause *cause,
 			     const char **task_name);
+
+/*
+ * sf_cause_format - a cause of a stop in words, as the group's log gives it
+ * ("stopping: " and these words): "signal 15 (SIGTERM)", "request (code 0)
+ * from task watcher", "task db exited with status 3", "task db was killed
+ * by signal 9 (SIGKILL)", "task db saw its parent die", "task db could not
+ * start: No such file or directory", and for a cause outside enum
+ * sf_reason, "no known cause (reason R, code C): the shared page was
+ * overwritten".  task_name is the task the cause names (from
+ * sf_group_cause()), or NULL ("a task" then stands for it).  Writes at most
+ * size bytes, the '\0' included, into buf (nothing if size is 0).
+ * Returns the length of the whole text, as snprintf() does (a return of
+ * size or more means it was cut short), or -EINVAL (NULL cause, or NULL buf
+ * with size > 0).
+ * signal: no (it formats with snprintf()).  threads: yes.  fork: n/a.
+ * blocks: no.
+ */
+SF_EXPORT int sf_cause_format(const struct sf_cause *cause,
+			      const char *task_name, char *buf, size_t size);
 
 /*
  * sf_group_flag - the group's flag (created by sf_group_create()), for a

@@ -1,7 +1,8 @@
 #!/bin/sh
 # daemon-notify.sh: with libsystemd, stopflagd tells systemd READY=1 once
 # every task runs, then STOPPING=1 and a STATUS= line naming the cause
-# when the stop begins, and a last STATUS= with the exit status.
+# when the stop begins, in the log's words, and a last STATUS= with the
+# exit status.
 # (Skipped when stopflagd was built without systemd.)
 test_name=daemon-notify test_limit=30
 . "$top_srcdir/tests/daemon-lib.sh"
@@ -38,8 +39,12 @@ stopped
 [ "$rc" -eq 0 ] || fail "exit status $rc"
 sleep 0.2
 grep -q '^STOPPING=1$' "$dir/notify.out" || fail "no STOPPING=1"
-grep -q '^STATUS=stopping: task stop-file asked for it (code 0)$' "$dir/notify.out" ||
+grep -q '^STATUS=stopping: request (code 0) from task stop-file$' "$dir/notify.out" ||
 	fail "the STOPPING status does not name the cause"
+# The log and systemd say the same words for the same stop.
+said=$(sed -n 's/^STATUS=stopping: //p' "$dir/notify.out")
+grep -qF "stopping: $said" "$dir/log" ||
+	fail "the log does not say 'stopping: $said' as STATUS= does"
 grep -q '^STATUS=stopped: .*; exit status 0$' "$dir/notify.out" ||
 	fail "no final status"
 sed 's/^/  notify| /' "$dir/notify.out"

@@ -121,6 +121,7 @@ struct hooks {
 	struct sf_cause cause;
 	char name[32];
 	int logged_before; /* the stop was logged when on_stopping came */
+	int logged_same;   /* in the words sf_cause_format() gives */
 };
 
 static void on_ready(void *ctx)
@@ -134,11 +135,16 @@ static void on_stopping(void *ctx, const struct sf_cause *cause,
 			const char *name)
 {
 	struct hooks *h = ctx;
+	char what[256], line[300];
 
 	h->stopping++;
 	h->cause = *cause;
 	snprintf(h->name, sizeof(h->name), "%s", name ? name : "(null)");
 	h->logged_before = gu_logged("stopping: ");
+	/* what stopflagd tells systemd: the log's very words */
+	sf_cause_format(cause, name, what, sizeof(what));
+	snprintf(line, sizeof(line), "stopping: %s", what);
+	h->logged_same = gu_logged(line);
 }
 
 static void test_hooks_once_each(void **state)
@@ -157,6 +163,7 @@ static void test_hooks_once_each(void **state)
 	assert_int_equal(h.cause.code, 9);
 	assert_string_equal(h.name, "ender");
 	assert_int_equal(h.logged_before, 1);
+	assert_int_equal(h.logged_same, 1);
 	sf_group_destroy(g);
 }
 

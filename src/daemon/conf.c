@@ -15,6 +15,7 @@
 #include "configfile.h"
 #include "log.h"
 #include "parse.h"
+#include "policy.h"
 
 /* The embedded default: what stopflagd runs without -c. */
 static const char default_config[] =
@@ -28,7 +29,6 @@ static const char default_config[] =
 
 #define TASK_PREFIX "task "
 #define TASK_NAME_MAX 40
-#define MAX_RESTARTS 10000  /* as sf_group_set_intensity() takes */
 
 struct loading {
 	struct sfd_config *cfg;
@@ -71,13 +71,6 @@ static void bad_value(struct loading *l, const struct sfd_raw_key *key,
 /* [stopflagd]                                                         */
 /* ------------------------------------------------------------------ */
 
-static const char *const strategy_names[] = {
-	[SF_STOP_ALL] = "stop-all",
-	[SF_ONE_FOR_ONE] = "one-for-one",
-	[SF_ONE_FOR_ALL] = "one-for-all",
-	[SF_REST_FOR_ONE] = "rest-for-one",
-};
-
 static const char *const restart_names[] = {
 	[SF_TEMPORARY] = "temporary",
 	[SF_TRANSIENT] = "transient",
@@ -115,11 +108,11 @@ static void group_key(struct loading *l, const struct sfd_raw_key *key)
 	} else if (strcmp(key->name, "restart-period") == 0) {
 		get_duration(l, key, 1, &cfg->restart_period_ms);
 	} else if (strcmp(key->name, "max-restarts") == 0) {
-		if (sfd_parse_count(key->value, MAX_RESTARTS, &cfg->max_restarts,
+		if (sfd_parse_count(key->value, SF_MAX_RESTARTS, &cfg->max_restarts,
 				    &why) < 0)
 			bad_value(l, key, why);
 	} else if (strcmp(key->name, "strategy") == 0) {
-		v = lookup(strategy_names, 4, key->value);
+		v = lookup(sf__strategy_names, SF__NSTRATEGIES, key->value);
 		if (v < 0)
 			bad_value(l, key, "not a strategy (stop-all, "
 				  "one-for-one, one-for-all or rest-for-one)");
@@ -425,10 +418,10 @@ static void build(struct loading *l, const struct sfd_raw_config *raw)
 {
 	struct sfd_config *cfg = l->cfg;
 
-	cfg->grace_ms = 5000;
-	cfg->strategy = SF_STOP_ALL;
-	cfg->max_restarts = 3;
-	cfg->restart_period_ms = 5000;
+	cfg->grace_ms = SF__DEFAULT_GRACE_MS;
+	cfg->strategy = SF__DEFAULT_STRATEGY;
+	cfg->max_restarts = SF__DEFAULT_MAX_RESTARTS;
+	cfg->restart_period_ms = SF__DEFAULT_PERIOD_MS;
 	cfg->tasks = calloc(raw->n_sections + 1, sizeof(*cfg->tasks));
 	if (!cfg->tasks) {
 		l->nomem = true;

@@ -19,6 +19,7 @@
 #include "daemonize.h"
 #include "log.h"
 #include "pidfile.h"
+#include "policy.h"
 #include "run.h"
 
 #ifdef HAVE_LIBSYSTEMD
@@ -161,10 +162,8 @@ static int take_pidfile(const char *path, struct sfd_pidfile *pf)
 /* Once the group is down, a late signal must not cut the cleanup short. */
 static void ignore_stop_signals(void)
 {
-	static const int signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
-
-	for (size_t i = 0; i < sizeof(signals) / sizeof(*signals); i++)
-		signal(signals[i], SIG_IGN);
+	for (int i = 0; i < SF__NSTOP_SIGNALS; i++)
+		signal(sf__stop_signals[i], SIG_IGN);
 }
 
 /* Everything after the config was accepted. */

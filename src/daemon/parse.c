@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "parse.h"
+#include "policy.h"
 
 /* Digits only, no sign, no blanks; at most limit.  Sets *end past them. */
 static int parse_digits(const char *text, uint64_t limit, uint64_t *value,
@@ -100,45 +101,20 @@ int sfd_parse_count(const char *text, int max, int *value, const char **why)
 	return err;
 }
 
-/* By the C library's abbreviations (sigabbrev_np(): "TERM"), so that
- * stopflagd and its logs call signals what glibc calls them.  Real-time
- * signals have no name; they can be given by number. */
+/* By the library's names (policy.h: those of sigabbrev_np(), "TERM"), so
+ * that stopflagd and its logs call signals what glibc calls them.
+ * Real-time signals have no name; they can be given by number. */
 static int signal_by_name(const char *name)
 {
 	if (strncasecmp(name, "SIG", 3) == 0)
 		name += 3;
-	for (int signo = 1; signo < SIGRTMIN; signo++) {
-		const char *abbrev = sigabbrev_np(signo);
+	for (int signo = 1; signo < SF__NSIGNAL_NAMES; signo++) {
+		const char *known = sf__signal_abbrev(signo);
 
-		if (abbrev && strcasecmp(name, abbrev) == 0)
+		if (known && strcasecmp(name, known + 3) == 0)
 			return signo;
 	}
 	return 0;
-}
-
-/* Why signo cannot be a stop signal, or NULL if it can.  The same rules as
- * sf_group_set_stop_signal(), so that a config is refused whole, at once. */
-static const char *unfit_stop_signal(int signo)
-{
-	switch (signo) {
-	case SIGKILL:
-	case SIGSTOP:
-		return "KILL and STOP cannot be caught, so a task could not "
-		       "see them as a stop";
-	case SIGCHLD:
-	case SIGCONT:
-	case SIGURG:
-	case SIGWINCH:
-	case SIGTSTP:
-	case SIGTTIN:
-	case SIGTTOU:
-		return "by default this signal does not end a process, so an "
-		       "exec task would not stop";
-	default:
-		if (signo > SIGSYS && signo < SIGRTMIN)
-			return "the C library keeps this signal for itself";
-		return NULL;
-	}
 }
 
 int sfd_parse_signal(const char *text, int *signo, const char **why)
@@ -157,7 +133,7 @@ int sfd_parse_signal(const char *text, int *signo, const char **why)
 			return -EINVAL;
 		}
 	}
-	*why = unfit_stop_signal(n);
+	*why = sf__stop_signal_unfit(n);
 	if (*why)
 		return -EINVAL;
 	*signo = n;
@@ -166,11 +142,10 @@ int sfd_parse_signal(const char *text, int *signo, const char **why)
 
 const char *sfd_signal_name(int signo, char *buf, size_t len)
 {
-	const char *abbrev = signo > 0 && signo < SIGRTMIN ?
-			     sigabbrev_np(signo) : NULL;
+	const char *name = sf__signal_abbrev(signo);
 
-	if (abbrev)
-		snprintf(buf, len, "SIG%s", abbrev);
+	if (name)
+		snprintf(buf, len, "%s", name);
 	else
 		snprintf(buf, len, "signal %d", signo);
 	return buf;

@@ -13,51 +13,9 @@
 #include "log.h"
 #include "notify.h"
 #include "parse.h"
+#include "policy.h"
 #include "run.h"
 #include "tasks.h"
-
-static const char *who(const char *task)
-{
-	return task ? task : "?";
-}
-
-/* The cause of the stop in words, for the log and for systemd. */
-static const char *describe(const struct sf_cause *c, const char *task,
-			    char *buf, size_t len)
-{
-	char sig[32];
-
-	switch (c->reason) {
-	case SF_REASON_SIGNAL:
-		snprintf(buf, len, "%s received",
-			 sfd_signal_name(c->code, sig, sizeof(sig)));
-		break;
-	case SF_REASON_REQUEST:
-		snprintf(buf, len, "task %s asked for it (code %d)", who(task),
-			 c->code);
-		break;
-	case SF_REASON_EXITED:
-		snprintf(buf, len, "task %s exited with status %d", who(task),
-			 c->code);
-		break;
-	case SF_REASON_KILLED:
-		snprintf(buf, len, "task %s was killed by %s", who(task),
-			 sfd_signal_name(c->code, sig, sizeof(sig)));
-		break;
-	case SF_REASON_PARENT_DIED:
-		snprintf(buf, len, "the master died");
-		break;
-	case SF_REASON_START_FAILED:
-		snprintf(buf, len, "task %s could not start: %s", who(task),
-			 strerror(c->code));
-		break;
-	default:
-		snprintf(buf, len, "%s (code %d, pid %d)",
-			 sf_reason_name(c->reason), c->code, (int)c->pid);
-		break;
-	}
-	return buf;
-}
 
 struct running {
 	const struct sfd_config *cfg;
@@ -75,15 +33,16 @@ static void on_ready(void *ctx)
 	sfd_daemon_ready();
 }
 
-/* The group logs the stop and its cause itself; systemd hears it here. */
+/* The group logs the stop and its cause itself; systemd hears it here, in
+ * the same words. */
 static void on_stopping(void *ctx, const struct sf_cause *cause,
 			const char *task)
 {
 	char what[256], status[300];
 
 	(void)ctx;
-	snprintf(status, sizeof(status), "stopping: %s",
-		 describe(cause, task, what, sizeof(what)));
+	sf_cause_format(cause, task, what, sizeof(what));
+	snprintf(status, sizeof(status), "stopping: %s", what);
 	sfd_notify_stopping(status);
 }
 
@@ -166,7 +125,7 @@ static void notify_end(const sf_group *g, int status)
 	char what[256], line[300];
 
 	if (sf_group_cause(g, &cause, &task) == 0)
-		describe(&cause, task, what, sizeof(what));
+		sf_cause_format(&cause, task, what, sizeof(what));
 	else
 		snprintf(what, sizeof(what), "no cause recorded");
 	snprintf(line, sizeof(line), "stopped: %s; exit status %d", what,
@@ -182,11 +141,10 @@ static void notify_end(const sf_group *g, int status)
  * starts stops it at once. */
 static int catch_stop_signals(sf_group *g)
 {
-	static const int stops[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
 	int err = 0;
 
-	for (size_t i = 0; err == 0 && i < sizeof(stops) / sizeof(*stops); i++)
-		err = sf_flag_catch_signal(sf_group_flag(g), stops[i]);
+	for (int i = 0; err == 0 && i < SF__NSTOP_SIGNALS; i++)
+		err = sf_flag_catch_signal(sf_group_flag(g), sf__stop_signals[i]);
 	if (err < 0)
 		sfd_error("cannot catch the stop signals: %s", sf_strerror(err));
 	return err;

@@ -1,9 +1,17 @@
 /*
  * group.h - what the files of the task group share: the group and task
- * records, the supervisor's states and events, and the helpers that
- * group.c (API and wait loops), supervise.c (the state x event table),
- * spawn.c (fork and exec), reap.c (reaping and sweeping) and task.c (the
- * task's side) call in each other.  Not installed.
+ * records, the supervisor's states and events, and the helpers they call
+ * in each other.  Calls run one way, never back:
+ *
+ *   master.c    (the master's signals and loops) -> reap.c, supervise.c,
+ *               cause.c, log.c
+ *   reap.c      (reaping, sweeping)   -> supervise.c, spawn.c, log.c
+ *   supervise.c (state x event table) -> spawn.c, cause.c, log.c
+ *   spawn.c     (fork, exec)          -> task.c
+ *   cause.c     (the stop's record), log.c, task.c (the task's side),
+ *   group.c     (the builder API): none of the above
+ *
+ * policy.h holds the rules the daemon shares.  Not installed.
  */
 #ifndef SF_GROUP_H
 #define SF_GROUP_H
@@ -13,16 +21,13 @@
 #include <stdint.h>
 
 #include "internal.h"
+#include "policy.h"
 
 /* sysexits(3) values the group returns where the table has no row. */
 #define SF__EX_SOFTWARE 70 /* the cause makes no sense (a scribbled page) */
 #define SF__EX_OSERR    71 /* fork() failed */
 #define SF__EX_NOEXEC   126
 #define SF__EX_NOTFOUND 127
-
-/* The most sf_group_set_intensity() accepts: the master keeps the time of
- * the last max_restarts + 1 restarts. */
-#define SF__MAX_RESTARTS 10000
 
 struct sf__option {
 	char *key;
@@ -75,6 +80,19 @@ struct sf_task {
 
 enum sf__phase { SF__NEW, SF__RUNNING, SF__DONE };
 
+/* The one record of the stop; only cause.c writes it. */
+struct sf__stop {
+	bool seen;                /* the doorbell said "set" */
+	bool own;                 /* the master set the flag: cause is its own */
+	/* Set by the master's handler of its stop signals: one it got, and
+	 * the one whose set of the flag came first.  The master's own record,
+	 * which no task scribbling over the page can erase. */
+	volatile sig_atomic_t signal_seen, signal_first;
+	struct sf_cause cause;    /* the first cause, settled at the stop */
+	int task;                 /* the task it names, or -1 */
+	int start_status;         /* 71, 126 or 127, with own START_FAILED */
+};
+
 struct sf_group {
 	sf_flag *flag;
 	struct sf_task **tasks;
@@ -94,30 +112,34 @@ struct sf_group {
 	void *hook_ctx;
 
 	enum sf__phase phase;
-	bool stop_seen;           /* the doorbell said "set" */
-	bool own_cause;           /* the master set the flag: cause is its own */
-	/* Set by the master's handler of its stop signals (group.c): one it
-	 * got, and the one whose set of the flag came first.  The master's
-	 * own record, which no task scribbling over the page can erase. */
-	volatile sig_atomic_t signal_seen, signal_first;
-	/* The master's wait while the group runs (group.c,
+	struct sf__stop stop;     /* cause.c */
+	/* The master's wait while the group runs (master.c,
 	 * run_until_stop()): its deadline, always given, and whether one of
 	 * its handlers ran since it last looked.  Both handlers set woken and
 	 * make the deadline one that has passed. */
 	struct timespec wake_by;
 	volatile sig_atomic_t woken;
-	struct sf_cause cause;    /* the first cause, settled at the stop */
-	int cause_task;           /* the task it names, or -1 */
-	int start_status;         /* 71, 126 or 127, with own START_FAILED */
 };
 
-/* group.c */
+/* log.c: one line to the group's sf_log_fn, if it has one. */
 void sf__log(const sf_group *g, int priority, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-struct sf_task *sf__task_by_pid(const sf_group *g, pid_t pid);
+
+/* cause.c: the stop's record.  sf__cause_begin() clears it for a run;
+ * sf__cause_from_signal() is the master's stop signal (async-signal-safe);
+ * sf__cause_record() is a stop the master decides (a task's end, a failed
+ * start); sf__cause_seen() is the flag found set; sf__stop_due() is
+ * whether any of these happened; sf__cause_settle() takes the cause once,
+ * at the stop, and returns the name of the task it names, or NULL;
+ * sf__cause_exit_status() is the group's exit status. */
+void sf__cause_begin(sf_group *g);
+void sf__cause_from_signal(sf_group *g, int signo);
+void sf__cause_record(sf_group *g, const struct sf_task *t,
+		      enum sf_reason reason, int code, int start_status);
+void sf__cause_seen(sf_group *g);
 bool sf__stop_due(const sf_group *g);
-const char *sf__signal_name(int signo);
-const char *sf__strategy_name(enum sf_strategy strategy);
+const char *sf__cause_settle(sf_group *g);
+int sf__cause_exit_status(const sf_group *g);
 
 /* supervise.c: one event to one task, through the table. */
 void sf__dispatch(sf_group *g, struct sf_task *t, enum sf__event ev,
@@ -133,6 +155,7 @@ int sf__spawn(sf_group *g, struct sf_task *t, int *errnum);
 void sf__signal_task(struct sf_task *t, int signo);
 
 /* reap.c */
+struct sf_task *sf__task_by_pid(const sf_group *g, pid_t pid);
 bool sf__reap(sf_group *g);
 int sf__signal_children(sf_group *g, int signo, bool tasks_too);
 

@@ -53,7 +53,7 @@ void sf__doorbell_ring(sf_flag *flag);
  * sleep, and one that runs during the sleep interrupts it.
  * sf__doorbell_wait() takes the master's own *stop the same way (one of
  * its handlers ran), so a task erasing the page between the master's
- * handler and its sleep cannot take a signal away (group.c says why that
+ * handler and its sleep cannot take a signal away (master.c says why that
  * is not all it needs).
  */
 void sf__flag_nudge(sf_flag *flag);
@@ -76,8 +76,13 @@ void sf__deadline_after(int ms, struct timespec *ts);
 /* Milliseconds from now until *deadline, clamped to 0..INT_MAX. */
 int sf__ms_until(const struct timespec *deadline);
 
-/* CLOCK_MONOTONIC now, in nanoseconds. */
+/* CLOCK_MONOTONIC now, in nanoseconds.  Async-signal-safe. */
 int64_t sf__now_ns(void);
+
+/* ns nanoseconds (of CLOCK_MONOTONIC, or a span) as a timespec, and ms
+ * milliseconds in nanoseconds.  Async-signal-safe. */
+void sf__ns_to_timespec(int64_t ns, struct timespec *ts);
+int64_t sf__ms_to_ns(int ms);
 
 /* Whether signo is a signal a handler can be installed for. */
 int sf__catchable_signal(int signo);

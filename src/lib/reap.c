@@ -30,6 +30,14 @@
 
 #include "group.h"
 
+struct sf_task *sf__task_by_pid(const sf_group *g, pid_t pid)
+{
+	for (int i = 0; i < g->ntasks; i++)
+		if (g->tasks[i]->pid == pid)
+			return g->tasks[i];
+	return NULL;
+}
+
 bool sf__reap(sf_group *g)
 {
 	for (;;) {

@@ -40,29 +40,12 @@ static const char *const event_names[SF__NEVENTS] = {
 
 /* ---------------------------------------------------------------- causes */
 
-/* Set the flag for the master, and keep the cause if this set came first:
- * the master trusts only its own copy, never the page.  A stop signal the
- * master got before came first, even if a task erased it from the page
- * since (group.c). */
-static void stop_because(sf_group *g, struct sf_task *t, enum sf_reason reason,
-			 int code, int start_status)
-{
-	struct sf_cause cause = { reason, code, t->last_pid };
-
-	if (sf_flag_set_cause(g->flag, &cause) == 1 && !g->signal_first) {
-		g->own_cause = true;
-		g->cause = cause;
-		g->cause_task = t->id;
-		g->start_status = start_status;
-	}
-}
-
 static void stop_because_end(sf_group *g, struct sf_task *t, int status)
 {
 	if (WIFSIGNALED(status))
-		stop_because(g, t, SF_REASON_KILLED, WTERMSIG(status), 0);
+		sf__cause_record(g, t, SF_REASON_KILLED, WTERMSIG(status), 0);
 	else
-		stop_because(g, t, SF_REASON_EXITED, WEXITSTATUS(status), 0);
+		sf__cause_record(g, t, SF_REASON_EXITED, WEXITSTATUS(status), 0);
 }
 
 static bool abnormal(int status)
@@ -137,7 +120,7 @@ static void start(sf_group *g, struct sf_task *t, int status)
 	}
 	sf__log(g, LOG_ERR, "task %s: cannot start: %s: %s", t->name,
 		status == SF__EX_OSERR ? "fork" : "exec", strerror(errnum));
-	stop_because(g, t, SF_REASON_START_FAILED, errnum, status);
+	sf__cause_record(g, t, SF_REASON_START_FAILED, errnum, status);
 }
 
 /* An UP task ended on its own: the strategies. */

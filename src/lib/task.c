@@ -62,12 +62,11 @@ static void on_stop_signal(int signo)
 
 static void catch_stop_signals(struct sf_task *t)
 {
-	static const int stops[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 
 	sigemptyset(&t->stops);
-	for (size_t i = 0; i < sizeof(stops) / sizeof(*stops); i++)
-		sigaddset(&t->stops, stops[i]);
+	for (int i = 0; i < SF__NSTOP_SIGNALS; i++)
+		sigaddset(&t->stops, sf__stop_signals[i]);
 	sigaddset(&t->stops, t->stop_signal);
 	sa.sa_mask = t->stops;
 	for (int signo = 1; signo < NSIG; signo++)
