@@ -2,8 +2,6 @@
  * grouputil.c - the no-leftovers check, the log sink and helpers of the
  * group tests.
  */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -23,6 +21,7 @@
 #include <cmocka.h>
 
 #include "grouputil.h"
+#include "procstat.h"
 #include "testutil.h"
 
 enum { LOG_MAX = 8192 };
@@ -122,43 +121,27 @@ void gu_run_expect(sf_group *g, int status, enum sf_reason reason, int code,
 		 sf_reason_name(reason), code, task ? task : "no task");
 }
 
-static pid_t parent_of(const char *pid, char *state)
-{
-	char path[64], buf[512], *p;
-	int ppid = -1;
-	FILE *f;
+struct collecting {
+	pid_t *pids;
+	int max, n;
+};
 
-	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	*state = 0;
-	ppid = -1;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-	    p[1] == ' ' && p[2] && p[3] == ' ') {
-		*state = p[2];
-		ppid = (int)strtol(p + 4, NULL, 10);
-	}
-	fclose(f);
-	return ppid;
+static int collect_child(const struct sf__procstat *st, void *ctx)
+{
+	struct collecting *c = ctx;
+
+	c->pids[c->n++] = st->pid;
+	return c->n < c->max;
 }
 
 int gu_children_of(pid_t pid, pid_t *pids, int max)
 {
-	DIR *proc = opendir("/proc");
-	struct dirent *d;
-	int n = 0;
+	struct collecting c = { pids, max, 0 };
 
-	assert_non_null(proc);
-	while ((d = readdir(proc)) && n < max) {
-		char state = 0;
-
-		if (isdigit((unsigned char)d->d_name[0]) &&
-		    parent_of(d->d_name, &state) == pid && state != 'Z')
-			pids[n++] = (pid_t)strtol(d->d_name, NULL, 10);
-	}
-	closedir(proc);
-	return n;
+	if (max <= 0)
+		return 0;
+	assert_true(sf__procstat_children(pid, collect_child, &c) >= 0);
+	return c.n;
 }
 
 bool gu_exists(pid_t pid)

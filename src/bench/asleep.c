@@ -12,10 +12,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "procstat.h"
 
 struct sleepwatch {
 	int n;
@@ -32,21 +32,13 @@ static int open_stat(pid_t pid)
 }
 
 /* The state letter of an open /proc/PID/stat ('R', 'S', 'D', ...), or
- * -errno.  The command name may hold spaces and parentheses, so the state
- * is found after the last ')'. */
+ * -errno (procstat.c parses it, names with spaces and parentheses too). */
 static int read_state(int fd)
 {
-	char buf[512];
-	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
-	char *paren;
+	struct sf__procstat st;
+	int err = sf__procstat_read_fd(fd, &st);
 
-	if (len < 0)
-		return -errno;
-	buf[len] = '\0';
-	paren = strrchr(buf, ')');
-	if (!paren || paren[1] != ' ' || paren[2] == '\0')
-		return -EIO;
-	return paren[2];
+	return err < 0 ? err : st.state;
 }
 
 struct sleepwatch *sleepwatch_open(const pid_t *pids, int n)

@@ -11,24 +11,20 @@
  *
  * Living children that are not task processes (descendants adopted after
  * their parent died) are listed nowhere but in /proc:
- * sf__signal_children() reads /proc/<pid>/stat for every process and
- * keeps those whose parent is the master.  Signalling them by pid is safe:
+ * sf__signal_children() takes them from one scan of it
+ * (sf__procstat_children()).  Signalling them by pid is safe:
  * they are unreaped children of the master, and only the master reaps
  * them, so their pids (and the groups they lead) cannot have been reused.
  */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "group.h"
+#include "procstat.h"
 
 struct sf_task *sf__task_by_pid(const sf_group *g, pid_t pid)
 {
@@ -71,30 +67,6 @@ bool sf__reap(sf_group *g)
 	}
 }
 
-/* The parent and state of /proc/<name>, or -1. */
-static pid_t parent_of(int procfd, const char *name, char *state)
-{
-	char path[64], buf[512], *p, *end;
-	int fd, ppid;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/stat", name);
-	fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* the command name may hold anything */
-	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
-		return -1;
-	*state = p[2];
-	ppid = (int)strtol(p + 4, &end, 10);
-	return end == p + 4 ? -1 : ppid;
-}
-
 static void signal_child(sf_group *g, pid_t pid, int signo)
 {
 	sf__log(g, signo == SIGKILL ? LOG_WARNING : LOG_INFO,
@@ -108,6 +80,30 @@ static void signal_child(sf_group *g, pid_t pid, int signo)
 	}
 }
 
+/* What sf__signal_children() sends, and to how many it went. */
+struct signalling {
+	sf_group *g;
+	int signo;
+	bool tasks_too;
+	int count;
+};
+
+static int signal_one_child(const struct sf__procstat *st, void *ctx)
+{
+	struct signalling *s = ctx;
+	struct sf_task *t = sf__task_by_pid(s->g, st->pid);
+
+	if (t) {
+		if (!s->tasks_too)
+			return 1;
+		sf__signal_task(t, s->signo);
+	} else {
+		signal_child(s->g, st->pid, s->signo);
+	}
+	s->count++;
+	return 1;
+}
+
 /*
  * Send signo to every living child of the master (and to the process
  * group each one leads): the adopted ones only, or the task processes too.
@@ -116,34 +112,8 @@ static void signal_child(sf_group *g, pid_t pid, int signo)
  */
 int sf__signal_children(sf_group *g, int signo, bool tasks_too)
 {
-	pid_t self = getpid();
-	struct dirent *d;
-	int count = 0;
-	DIR *proc;
+	struct signalling s = { g, signo, tasks_too, 0 };
+	int err = sf__procstat_children(getpid(), signal_one_child, &s);
 
-	proc = opendir("/proc");
-	if (!proc)
-		return -errno;
-	while ((d = readdir(proc))) {
-		struct sf_task *t;
-		pid_t pid;
-		char state = 0;
-
-		if (!isdigit((unsigned char)d->d_name[0]) ||
-		    parent_of(dirfd(proc), d->d_name, &state) != self ||
-		    state == 'Z')
-			continue;
-		pid = (pid_t)strtol(d->d_name, NULL, 10);
-		t = sf__task_by_pid(g, pid);
-		if (t) {
-			if (!tasks_too)
-				continue;
-			sf__signal_task(t, signo);
-		} else {
-			signal_child(g, pid, signo);
-		}
-		count++;
-	}
-	closedir(proc);
-	return count;
+	return err < 0 ? err : s.count;
 }

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procstat.h"
 #include "stress.h"
 
 #ifndef SYS_pidfd_open
@@ -78,7 +79,7 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 }
 
 /* Parse a decimal at *s (an optional '-'), advancing past it and one
- * following space. */
+ * following space: the pids of a children file. */
 static long long take_num(const char **s)
 {
 	long long v = 0;
@@ -93,49 +94,21 @@ static long long take_num(const char **s)
 	return neg ? -v : v;
 }
 
-static void skip_fields(const char **s, int n)
-{
-	while (n > 0 && **s) {
-		if (*(*s)++ == ' ')
-			n--;
-	}
-}
-
 int st_proc_read(pid_t pid, struct st_proc *p)
 {
-	char path[48], buf[512];
-	const char *s, *open_paren, *close_paren = NULL;
-	size_t len = 0;
-	ssize_t n;
+	struct sf__procstat st;
+	int err = sf__procstat_read(pid, &st);
 
-	put_str(path, &len, "/proc/");
-	put_num(path, &len, pid);
-	put_str(path, &len, "/stat");
-	n = read_small(path, buf, sizeof(buf));
-	if (n <= 0)
-		return n < 0 ? (int)n : -ESRCH;
-	open_paren = strchr(buf, '(');
-	for (s = buf; *s; s++)
-		if (*s == ')')
-			close_paren = s;
-	if (!open_paren || !close_paren || close_paren[1] != ' ')
-		return -EIO;
+	if (err < 0)
+		return err;
 	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	len = (size_t)(close_paren - open_paren - 1);
-	if (len >= sizeof(p->comm))
-		len = sizeof(p->comm) - 1;
-	memcpy(p->comm, open_paren + 1, len);
-	s = close_paren + 2;
-	p->state = *s;
-	s += 2;
-	p->ppid = (pid_t)take_num(&s);
-	p->pgrp = (pid_t)take_num(&s);
-	p->sid = (pid_t)take_num(&s);
-	/* tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime
-	 * cstime priority nice num_threads itrealvalue, then starttime. */
-	skip_fields(&s, 15);
-	p->starttime = (uint64_t)take_num(&s);
+	p->pid = st.pid;
+	p->ppid = st.ppid;
+	p->pgrp = st.pgrp;
+	p->sid = st.sid;
+	p->state = st.state;
+	p->starttime = st.starttime;
+	memcpy(p->comm, st.comm, sizeof(p->comm));
 	return 0;
 }
 
