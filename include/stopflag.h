@@ -152,7 +152,7 @@ SF_EXPORT bool sf_flag_is_set(const sf_flag *flag);
  * on CLOCK_MONOTONIC, so signals and spurious wakeups (which are absorbed:
  * this never returns -EINTR) do not stretch it.
  * Returns 0 once the flag is set, -ETIMEDOUT at the deadline, -EINVAL for a
- * NULL flag, -ENOSYS where the kernel has no futex (timed waits only; see
+ * NULL flag, -ENOSYS where the kernel has no futex (see
  * sf_flag_wait_until()).
  * signal: yes (futex and clock_gettime are async-signal-safe; errno is
  * preserved).  threads: yes, any number of waiters.  fork: n/a.
@@ -164,9 +164,11 @@ SF_EXPORT int sf_flag_wait(sf_flag *flag, int timeout_ms);
  * sf_flag_wait_until - sleep until the flag is set or the absolute
  * CLOCK_MONOTONIC time *deadline passes.  NULL waits forever.
  *
- * Timed waits use the kernel's FUTEX_WAIT_BITSET directly: liburcu's
- * compatibility fallback cannot take a timeout, so on a kernel without futex
- * a timed wait returns -ENOSYS instead of silently polling.
+ * Waits use the kernel's FUTEX_WAIT_BITSET directly: liburcu's
+ * compatibility fallback takes neither a bitset nor a timeout, so on a kernel
+ * without futex every wait, timed or not, returns -ENOSYS instead of
+ * polling (the flag is not set then; sf_flag_set() still works there, and
+ * a wait on a flag already set returns 0).
  * Returns 0, -ETIMEDOUT, -EINVAL (NULL flag, tv_nsec outside 0..999999999),
  * -ENOSYS.
  * signal: yes.  threads: yes.  fork: n/a.  blocks: yes.

@@ -182,6 +182,51 @@ static void test_set_without_waiters_makes_no_futex_call(void **state)
 	sf_flag_destroy(flag);
 }
 
+/* On a kernel without futex (here: a seccomp filter makes every futex()
+ * call fail with ENOSYS), a wait returns -ENOSYS, as stopflag.h promises,
+ * instead of reaching liburcu's compat fallback (which knows no bitset
+ * and no timeout); a set still works, and a wait then returns 0. */
+static void test_wait_without_futex_returns_enosys(void **state)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_futex, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(filter) / sizeof(filter[0]), filter };
+	sf_flag *flag;
+	pid_t pid;
+	int st;
+
+	tu_watchdog(10, __func__);
+	assert_int_equal(sf_flag_create(&flag), 0);
+	pid = tu_fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			syscall(SYS_exit_group, 2);
+		errno = EXDEV;
+		if (sf_flag_wait(flag, 50) != -ENOSYS || errno != EXDEV)
+			syscall(SYS_exit_group, 3);
+		if (sf_flag_wait(flag, -1) != -ENOSYS)
+			syscall(SYS_exit_group, 4);
+		if (sf_flag_set(flag, SF_REASON_REQUEST, 1) != 1)
+			syscall(SYS_exit_group, 5);
+		if (sf_flag_wait(flag, -1) != 0 || sf_flag_wait(flag, 50) != 0)
+			syscall(SYS_exit_group, 6);
+		syscall(SYS_exit_group, 0);
+	}
+	st = tu_wait(pid);
+	if (!WIFEXITED(st))
+		fail_msg("the child died of signal %d", WTERMSIG(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_true(sf_flag_is_set(flag));
+	sf_flag_destroy(flag);
+}
+
 static void test_catch_signal_sets_flag(void **state)
 {
 	struct sigaction old;
@@ -238,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_catch_signal_sets_flag),
 		cmocka_unit_test(test_error_and_reason_text),
 		cmocka_unit_test(test_set_without_waiters_makes_no_futex_call),
+		cmocka_unit_test(test_wait_without_futex_returns_enosys),
 	};
 	const size_t n = sizeof(tests) / sizeof(tests[0]) - under_valgrind;
 

@@ -39,10 +39,12 @@
  *       last look comes after the word is read, so a handler that ran
  *       before the read, whose nudge is in the value read, is seen there.
  *
- * All waits use FUTEX_WAIT_BITSET through futex_async(), which on Linux
- * (the only system stopflag builds on) is the raw system call; liburcu's
- * compat fallback, which knows neither bitsets nor timeouts, is never
- * reached there.
+ * Sets wake with FUTEX_WAKE through futex_async().  Waits, and the
+ * doorbell's wake, use the bitset operations through liburcu's futex(),
+ * the system call itself: futex_async() would fall back on ENOSYS to
+ * liburcu's compat code, which knows neither bitsets nor timeouts (it
+ * asserts, or returns EINVAL), so a kernel without futex gets -ENOSYS
+ * from every wait instead, as stopflag.h says.
  *
  * Atomics are liburcu's uatomic: cmpxchg is a full barrier, read is not, so
  * every decision that matters is taken on a cmpxchg result.
@@ -230,8 +232,8 @@ static int sleep_once(sf_flag *flag, const struct timespec *deadline,
 	if (stop && *stop)
 		return 0;
 	/* deadline: absolute CLOCK_MONOTONIC, the same one on every retry */
-	ret = futex_async(&flag->word, FUTEX_WAIT_BITSET, v, deadline, NULL,
-			  (int32_t)bitset);
+	ret = futex(&flag->word, FUTEX_WAIT_BITSET, v, deadline, NULL,
+		    (int32_t)bitset);
 	if (ret == 0 || errno == EAGAIN || errno == EINTR)
 		return 0;
 	return -errno;
@@ -289,8 +291,8 @@ void sf__doorbell_ring(sf_flag *flag)
 	int saved_errno = errno;
 
 	word_fetch_or(flag, WORD_RING);
-	futex_async(&flag->word, FUTEX_WAKE_BITSET, INT_MAX, NULL, NULL,
-		    (int32_t)SF__BITSET_MASTER);
+	futex(&flag->word, FUTEX_WAKE_BITSET, INT_MAX, NULL, NULL,
+	      (int32_t)SF__BITSET_MASTER);
 	errno = saved_errno;
 }
 
