@@ -43,7 +43,9 @@ extern "C" {
  * sf_strerror - describe a return value of this library.
  *
  * Returns a static string: "success" for err >= 0, the errno text of -err
- * for err < 0 ("Invalid argument" for -EINVAL), "unknown error N" otherwise.
+ * for err < 0 ("Invalid argument" for -EINVAL), and "unknown error" for a
+ * negative err that is no errno (a static string has no room for its
+ * number; one in a buffer would not be async-signal-safe).
  * The string is never freed and never changes.
  * signal: yes.  threads: yes.  fork: n/a.  blocks: no.
  */

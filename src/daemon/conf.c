@@ -252,15 +252,6 @@ static const struct task_key *find_task_key(const char *name)
 	return NULL;
 }
 
-static const struct sfd_raw_key *find_raw_key(const struct sfd_raw_section *s,
-					      const char *name)
-{
-	for (size_t i = 0; i < s->n_keys; i++)
-		if (strcmp(s->keys[i].name, name) == 0)
-			return &s->keys[i];
-	return NULL;
-}
-
 /* A key of a plugin task that stopflagd does not use: the plugin's. */
 static void add_option(struct loading *l, struct sfd_task_conf *t,
 		       const struct sfd_raw_key *key)
@@ -308,7 +299,7 @@ static void check_required(struct loading *l, const struct sfd_task_conf *t)
 
 	for (size_t i = 0; i < N_TASK_KEYS; i++)
 		if (task_keys[i].required && (task_keys[i].types & TYPE(t->type)) &&
-		    !find_raw_key(s, task_keys[i].name))
+		    !sfd_raw_key_find(s, task_keys[i].name))
 			sfd_diag_add(l->diag, s->line, "[%s] %s: missing; %s "
 				     "tasks need it", s->name, task_keys[i].name,
 				     type_names[t->type]);
@@ -327,7 +318,7 @@ static bool valid_task_name(const char *name)
 static bool task_type(struct loading *l, struct sfd_task_conf *t)
 {
 	const struct sfd_raw_section *s = l->section;
-	const struct sfd_raw_key *key = find_raw_key(s, "type");
+	const struct sfd_raw_key *key = sfd_raw_key_find(s, "type");
 	int type;
 
 	if (!key) {

@@ -261,8 +261,8 @@ static int add_key(struct reader *r, struct sfd_raw_section *s,
 	return 0;
 }
 
-static const struct sfd_raw_key *find_key(const struct sfd_raw_section *s,
-					  const char *name)
+const struct sfd_raw_key *sfd_raw_key_find(const struct sfd_raw_section *s,
+					   const char *name)
 {
 	for (size_t i = 0; i < s->n_keys; i++)
 		if (strcmp(s->keys[i].name, name) == 0)
@@ -296,7 +296,7 @@ static int on_key(void *user, const char *section, const char *name,
 			    "not indented", s->name, name,
 			    (int)strcspn(line + strspn(line, " \t"), "\r\n"),
 			    line + strspn(line, " \t"), name, prev->line);
-	else if ((prev = find_key(s, name)) != NULL)
+	else if ((prev = sfd_raw_key_find(s, name)) != NULL)
 		sfd_diag_add(r->diag, (int)r->fed, "[%s] %s: given twice "
 			     "(first on line %d)", s->name, name, prev->line);
 	else if (add_key(r, s, name, value) < 0)

@@ -61,4 +61,8 @@ int sfd_configfile_read(FILE *f, struct sfd_raw_config *raw,
 			struct sfd_diag *d);
 void sfd_configfile_free(struct sfd_raw_config *raw);
 
+/* The key of section s named name, or NULL. */
+const struct sfd_raw_key *sfd_raw_key_find(const struct sfd_raw_section *s,
+					   const char *name);
+
 #endif

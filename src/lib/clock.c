@@ -1,8 +1,6 @@
 /*
  * clock.c - CLOCK_MONOTONIC deadlines, computed once and reused.
  */
-#include <limits.h>
-
 #include "internal.h"
 
 int64_t sf__now_ns(void)
@@ -10,7 +8,7 @@ int64_t sf__now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return sf__timespec_to_ns(&ts);
 }
 
 void sf__ns_to_timespec(int64_t ns, struct timespec *ts)
@@ -24,24 +22,12 @@ int64_t sf__ms_to_ns(int ms)
 	return (int64_t)ms * 1000000;
 }
 
-void sf__deadline_after(int ms, struct timespec *ts)
+int64_t sf__timespec_to_ns(const struct timespec *ts)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 }
 
-int sf__ms_until(const struct timespec *deadline)
+void sf__deadline_after(int ms, struct timespec *ts)
 {
-	int64_t left = (int64_t)deadline->tv_sec * 1000000000 +
-		       deadline->tv_nsec - sf__now_ns();
-
-	if (left <= 0)
-		return 0;
-	left = (left + 999999) / 1000000;
-	return left > INT_MAX ? INT_MAX : (int)left;
+	sf__ns_to_timespec(sf__now_ns() + sf__ms_to_ns(ms), ts);
 }

@@ -190,14 +190,6 @@ int sf_group_add_exec(sf_group *g, const char *name, char *const argv[])
 	return append_task(g, t);
 }
 
-static struct sf__option *find_option(const struct sf_task *t, const char *key)
-{
-	for (int i = 0; i < t->noptions; i++)
-		if (strcmp(t->options[i].key, key) == 0)
-			return &t->options[i];
-	return NULL;
-}
-
 /* A new option named key, without a value yet, in *op. */
 static int add_option(struct sf_task *t, const char *key,
 		      struct sf__option **op)
@@ -232,7 +224,7 @@ int sf_group_set_option(sf_group *g, int task_id, const char *key,
 	v = strdup(value);
 	if (!v)
 		return -ENOMEM;
-	o = find_option(g->tasks[task_id], key);
+	o = sf__task_find_option(g->tasks[task_id], key);
 	if (!o && (err = add_option(g->tasks[task_id], key, &o)) < 0) {
 		free(v);
 		return err;

@@ -8,8 +8,9 @@
  *   reap.c      (reaping, sweeping)   -> supervise.c, spawn.c, log.c
  *   supervise.c (state x event table) -> spawn.c, cause.c, log.c
  *   spawn.c     (fork, exec)          -> task.c
- *   cause.c     (the stop's record), log.c, task.c (the task's side),
- *   group.c     (the builder API): none of the above
+ *   group.c     (the builder API)     -> task.c
+ *   cause.c     (the stop's record), log.c, task.c (the task's side):
+ *               none of the above
  *
  * policy.h holds the rules the daemon shares.  Not installed.
  */
@@ -159,7 +160,11 @@ struct sf_task *sf__task_by_pid(const sf_group *g, pid_t pid);
 bool sf__reap(sf_group *g);
 int sf__signal_children(sf_group *g, int signo, bool tasks_too);
 
-/* task.c: run a function task in its own process; returns its status. */
+/* task.c: run a function task in its own process; returns its status.
+ * sf__task_find_option(): the option named key, or NULL (sf_task_option()
+ * in the task, sf_group_set_option() in the builder). */
 int sf__task_run(struct sf_task *t);
+struct sf__option *sf__task_find_option(const struct sf_task *t,
+					 const char *key);
 
 #endif

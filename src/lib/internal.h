@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "stopflag.h"
 
@@ -73,16 +74,23 @@ pid_t sf__self_pid(void);
  * Async-signal-safe. */
 void sf__deadline_after(int ms, struct timespec *ts);
 
-/* Milliseconds from now until *deadline, clamped to 0..INT_MAX. */
-int sf__ms_until(const struct timespec *deadline);
-
 /* CLOCK_MONOTONIC now, in nanoseconds.  Async-signal-safe. */
 int64_t sf__now_ns(void);
 
-/* ns nanoseconds (of CLOCK_MONOTONIC, or a span) as a timespec, and ms
- * milliseconds in nanoseconds.  Async-signal-safe. */
+/* ns nanoseconds (of CLOCK_MONOTONIC, or a span) as a timespec and back,
+ * and ms milliseconds in nanoseconds: every conversion of the library is
+ * one of these (clock.c).  Async-signal-safe. */
 void sf__ns_to_timespec(int64_t ns, struct timespec *ts);
+int64_t sf__timespec_to_ns(const struct timespec *ts);
 int64_t sf__ms_to_ns(int ms);
+
+/* The size of a page (the flag's shared page, the pid cache's). */
+static inline size_t sf__page_size(void)
+{
+	long sz = sysconf(_SC_PAGESIZE);
+
+	return sz > 0 ? (size_t)sz : 4096;
+}
 
 /* Whether signo is a signal a handler can be installed for. */
 int sf__catchable_signal(int signo);

@@ -34,8 +34,7 @@ static pid_t *cache;
 
 void sf__pid_cache_init(void)
 {
-	long sz = sysconf(_SC_PAGESIZE);
-	size_t size = sz > 0 ? (size_t)sz : 4096;
+	size_t size = sf__page_size();
 	void *page;
 
 	if (uatomic_read(&cache))

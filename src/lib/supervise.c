@@ -80,7 +80,7 @@ static bool intensity_exceeded(sf_group *g)
 	if (g->nrestarts < n)
 		return false;
 	return now - g->restarts[g->nrestarts % n] <
-	       (int64_t)g->period_ms * 1000000;
+	       sf__ms_to_ns(g->period_ms);
 }
 
 static bool wants_restart(const struct sf_task *t, int status)
@@ -103,7 +103,7 @@ static bool nothing_left(const sf_group *g)
 static void send_stop(sf_group *g, struct sf_task *t)
 {
 	sf__signal_task(t, t->stop_signal);
-	t->kill_at = sf__now_ns() + (int64_t)g->grace_ms * 1000000;
+	t->kill_at = sf__now_ns() + sf__ms_to_ns(g->grace_ms);
 }
 
 static void start(sf_group *g, struct sf_task *t, int status)

@@ -129,13 +129,9 @@ int sf_task_sleep(sf_task *task, int ms)
 /* The time from now to deadline, at least 0. */
 static void time_left(const struct timespec *deadline, struct timespec *left)
 {
-	int64_t ns = (int64_t)deadline->tv_sec * 1000000000 +
-		     deadline->tv_nsec - sf__now_ns();
+	int64_t ns = sf__timespec_to_ns(deadline) - sf__now_ns();
 
-	if (ns < 0)
-		ns = 0;
-	left->tv_sec = (time_t)(ns / 1000000000);
-	left->tv_nsec = (long)(ns % 1000000000);
+	sf__ns_to_timespec(ns < 0 ? 0 : ns, left);
 }
 
 /* The stop signals are blocked except inside ppoll(): one that comes
@@ -191,14 +187,23 @@ const char *sf_task_name(const sf_task *task)
 	return task ? task->name : NULL;
 }
 
+struct sf__option *sf__task_find_option(const struct sf_task *t,
+					 const char *key)
+{
+	for (int i = 0; i < t->noptions; i++)
+		if (strcmp(t->options[i].key, key) == 0)
+			return &t->options[i];
+	return NULL;
+}
+
 const char *sf_task_option(const sf_task *task, const char *key)
 {
+	const struct sf__option *o;
+
 	if (!task || !key)
 		return NULL;
-	for (int i = 0; i < task->noptions; i++)
-		if (strcmp(task->options[i].key, key) == 0)
-			return task->options[i].value;
-	return NULL;
+	o = sf__task_find_option(task, key);
+	return o ? o->value : NULL;
 }
 
 sf_flag *sf_task_flag(sf_task *task)

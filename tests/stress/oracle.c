@@ -1,6 +1,6 @@
 /*
- * oracle.c - what the contract (stopflag.h, DESIGN.md) allows the group to
- * report, given what really happened in a scenario.
+ * oracle.c - what the contract (stopflag.h, README "Exit status") allows
+ * the group to report, given what really happened in a scenario.
  *
  * The record says when each fault and each task action took effect.  They
  * become events, and the oracle runs the supervisor of the contract over

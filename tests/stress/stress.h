@@ -7,9 +7,10 @@
  * recorded with CLOCK_MONOTONIC times in one shared record (struct st_shared)
  * that lives in a memfd: the master and its function tasks inherit the
  * mapping, exec tasks map it from their standard input.  Afterwards the
- * oracle (oracle.c) turns the record into the outcomes DESIGN.md allows and
- * the checker (check.c) compares them with what the library did, and looks
- * for processes left behind (procs.c).
+ * oracle (oracle.c) turns the record into the outcomes the contract allows
+ * (stopflag.h, README "Exit status" and "The fault campaign") and the
+ * checker (check.c) compares them with what the library did, and looks for
+ * processes left behind (procs.c).
  */
 #ifndef SF_STRESS_H
 #define SF_STRESS_H
