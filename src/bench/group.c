@@ -169,7 +169,7 @@ static int fail(enum scenario sc, const char *what)
 	return -EIO;
 }
 
-static int start(enum scenario sc, pid_t *master)
+static int start_group_asleep(enum scenario sc, pid_t *master)
 {
 	int64_t t = now_ns();
 	pid_t watch[BENCH_MAX_TASKS + 1];
@@ -261,7 +261,7 @@ static int64_t run_once(enum scenario sc)
 {
 	pid_t master = 0;
 	int64_t t0, t1;
-	int err = start(sc, &master);
+	int err = start_group_asleep(sc, &master);
 
 	if (err < 0) {
 		cleanup(master);

@@ -279,7 +279,7 @@ static int samples_alloc(struct wake_samples *smp, const char *name,
 	return 0;
 }
 
-static int prepare(struct wake_run *w)
+static int set_up_mechanisms(struct wake_run *w)
 {
 	w->ctl = shared_alloc(sizeof(*w->ctl));
 	if (!w->ctl)
@@ -458,7 +458,7 @@ int wake_run(const struct wake_opts *opts)
 
 	if (select_mechanisms(&w) < 0)
 		return -EINVAL;
-	err = prepare(&w);
+	err = set_up_mechanisms(&w);
 	if (err == 0)
 		err = fork_waiters(&w);
 	if (err == 0) {

@@ -2,18 +2,21 @@
  * supervise.c - what the master does when something happens to a task:
  * one state x event table, the restart strategies and restart intensity.
  *
- *               START        ENDED     CYCLE     STOP          GRACE
- *   DOWN        start        -         rejoin    forget        -
- *   UP          -            ended     cycle     stop          -
- *   CYCLING     -            cycled    ignore    stop_cycling  kill
- *   STOPPING    -            gone      -         ignore        kill
+ *             START       ENDED           CYCLE       STOP          GRACE
+ *   DOWN      down_start  -               down_cycle  down_stop     -
+ *   UP        -           up_ended        up_cycle    up_stop       -
+ *   CYCLING   -           cycling_ended   ignore      cycling_stop  kill_task
+ *   STOPPING  -           stopping_ended  -           ignore        kill_task
+ *
+ * A cell is named for its state and event (as s6-supervise names its own);
+ * ignore and kill_task serve several.
  *
  * "-" cannot happen: a DOWN task has no process to end or to kill, START
  * is only sent to a DOWN task, GRACE only to one that was sent its stop
  * signal, and nothing cycles once the group stops.  Those cells are NULL
  * and log at LOG_CRIT, so a test can tell that none was ever reached.
  *
- * ended() holds the strategies.  Under SF_STOP_ALL any end stops the
+ * up_ended() holds the strategies.  Under SF_STOP_ALL any end stops the
  * group.  Otherwise the task's restart type decides whether it is
  * restarted; a restart counts against the intensity, and takes the other
  * tasks (SF_ONE_FOR_ALL) or the later ones (SF_REST_FOR_ONE) along: they
@@ -106,7 +109,7 @@ static void send_stop(sf_group *g, struct sf_task *t)
 	t->kill_at = sf__now_ns() + sf__ms_to_ns(g->grace_ms);
 }
 
-static void start(sf_group *g, struct sf_task *t, int status)
+static void down_start(sf_group *g, struct sf_task *t, int status)
 {
 	int errnum = 0;
 
@@ -124,7 +127,7 @@ static void start(sf_group *g, struct sf_task *t, int status)
 }
 
 /* An UP task ended on its own: the strategies. */
-static void ended(sf_group *g, struct sf_task *t, int status)
+static void up_ended(sf_group *g, struct sf_task *t, int status)
 {
 	t->state = SF__DOWN;
 	log_end(g, t, status);
@@ -158,7 +161,7 @@ static void ended(sf_group *g, struct sf_task *t, int status)
 	}
 }
 
-static void cycle(sf_group *g, struct sf_task *t, int status)
+static void up_cycle(sf_group *g, struct sf_task *t, int status)
 {
 	sf__log(g, LOG_INFO, "task %s (pid %d): stopping, to restart with "
 		"its siblings (%s)", t->name, (int)t->pid,
@@ -170,38 +173,38 @@ static void cycle(sf_group *g, struct sf_task *t, int status)
 
 /* A task that is not running is restarted with the others, unless it is
  * temporary (as OTP does it). */
-static void rejoin(sf_group *g, struct sf_task *t, int status)
+static void down_cycle(sf_group *g, struct sf_task *t, int status)
 {
 	t->rerun = t->restart != SF_TEMPORARY;
 }
 
-static void cycled(sf_group *g, struct sf_task *t, int status)
+static void cycling_ended(sf_group *g, struct sf_task *t, int status)
 {
 	t->state = SF__DOWN;
 	t->kill_at = 0;
 	log_end(g, t, status);
 }
 
-static void stop(sf_group *g, struct sf_task *t, int status)
+static void up_stop(sf_group *g, struct sf_task *t, int status)
 {
 	send_stop(g, t);
 	t->state = SF__STOPPING;
 }
 
-static void stop_cycling(sf_group *g, struct sf_task *t, int status)
+static void cycling_stop(sf_group *g, struct sf_task *t, int status)
 {
 	t->state = SF__STOPPING;
 	t->rerun = false;
 }
 
-static void forget(sf_group *g, struct sf_task *t, int status)
+static void down_stop(sf_group *g, struct sf_task *t, int status)
 {
 	t->rerun = false;
 }
 
-static void gone(sf_group *g, struct sf_task *t, int status)
+static void stopping_ended(sf_group *g, struct sf_task *t, int status)
 {
-	cycled(g, t, status);
+	cycling_ended(g, t, status);
 }
 
 static void kill_task(sf_group *g, struct sf_task *t, int status)
@@ -216,13 +219,24 @@ static void ignore(sf_group *g, struct sf_task *t, int status)
 {
 }
 
-/* NULL: cannot happen (see the top of this file). */
+/* A cell left out is NULL: it cannot happen (see the top of this file). */
 static action *const table[SF__NSTATES][SF__NEVENTS] = {
-	/*                START  ENDED   CYCLE   STOP          GRACE */
-	[SF__DOWN]     = { start, NULL,   rejoin, forget,       NULL },
-	[SF__UP]       = { NULL,  ended,  cycle,  stop,         NULL },
-	[SF__CYCLING]  = { NULL,  cycled, ignore, stop_cycling, kill_task },
-	[SF__STOPPING] = { NULL,  gone,   NULL,   ignore,       kill_task },
+	[SF__DOWN] = {
+		[SF__START] = down_start, [SF__CYCLE] = down_cycle,
+		[SF__STOP] = down_stop,
+	},
+	[SF__UP] = {
+		[SF__ENDED] = up_ended, [SF__CYCLE] = up_cycle,
+		[SF__STOP] = up_stop,
+	},
+	[SF__CYCLING] = {
+		[SF__ENDED] = cycling_ended, [SF__CYCLE] = ignore,
+		[SF__STOP] = cycling_stop, [SF__GRACE] = kill_task,
+	},
+	[SF__STOPPING] = {
+		[SF__ENDED] = stopping_ended, [SF__STOP] = ignore,
+		[SF__GRACE] = kill_task,
+	},
 };
 
 void sf__dispatch(sf_group *g, struct sf_task *t, enum sf__event ev,
