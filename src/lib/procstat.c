@@ -152,7 +152,7 @@ int sf__procstat_children(pid_t parent,
 	if (!proc)
 		return -errno;
 	while (more && (d = readdir(proc))) {
-		struct sf__procstat st;
+		struct sf__procstat st = { 0 };
 		char path[48];
 		char *end;
 		long pid = strtol(d->d_name, &end, 10);
