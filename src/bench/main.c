@@ -48,7 +48,7 @@ static void usage(FILE *f)
 	      "       loop, a fork+futex+reap floor and Python's subprocess."
 	      "\n\nmechanisms:\n", f);
 	for (int i = 0; i < n; i++)
-		fprintf(f, "  %-9s %s\n", m[i]->name, m[i]->what);
+		fprintf(f, "  %-11s %s\n", m[i]->name, m[i]->what);
 	fputs("\nSee stopflag-bench(1).\n", f);
 }
 
@@ -101,8 +101,8 @@ static unsigned parse_mechanisms(const char *arg)
 
 		if (i < 0) {
 			bad("--mechanism: unknown mechanism '%s' (known: "
-			    "stopflag, futex, pipe, eventfd, sem, signal, "
-			    "condvar, or all)", name);
+			    "stopflag, futex, futex-fresh, pipe, eventfd, "
+			    "sem, signal, condvar, or all)", name);
 			free(copy);
 			return 0;
 		}
