@@ -9,10 +9,11 @@
  *     so that it holds whichever of the two runs first);
  *   - resets every signal disposition to the default;
  *   - arms PR_SET_PDEATHSIG with its stop signal;
- *   - function task: closes its siblings' pidfds, compares getppid() with
- *     the master's pid saved before fork() (task.c: if the master died
- *     before the signal was armed, nobody would send it), installs its
- *     stop handlers, unblocks, runs;
+ *   - function task: closes its siblings' pidfds, faults the flag's page
+ *     in for writing (flag.c: its first set then pays no fault), compares
+ *     getppid() with the master's pid saved before fork() (task.c: if the
+ *     master died before the signal was armed, nobody would send it),
+ *     installs its stop handlers, unblocks, runs;
  *   - exec task: marks every fd but 0, 1, 2 and the one it is to keep
  *     close-on-exec, resets the C library's reserved signals, clears the
  *     mask, makes the same getppid() check, and execs.  An exec error
@@ -234,6 +235,9 @@ static _Noreturn void function_child(sf_group *g, struct sf_task *t)
 	reset_dispositions();
 	prctl(PR_SET_PDEATHSIG, t->stop_signal);
 	close_sibling_pidfds(g);
+	/* a fork does not copy the page-table entries of a shared mapping:
+	 * the task's first set would fault the flag's page in; pay it now */
+	sf__flag_touch(t->flag);
 	_exit(sf__task_run(t));
 }
 
