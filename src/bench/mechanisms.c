@@ -166,7 +166,7 @@ static int fresh_prepare(const struct mech_env *env, void **state)
 	if (!s)
 		return -ENOMEM;
 	*state = s;
-	s->pages = calloc((size_t)env->rounds, sizeof(*s->pages));
+	s->pages = calloc((size_t)env->rounds, sizeof(struct futex_state *));
 	if (!s->pages)
 		return -ENOMEM;
 	s->rounds = env->rounds;

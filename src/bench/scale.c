@@ -181,6 +181,8 @@ static int python_start(struct python_run *py)
 	int in[2], out[2], err;
 
 	snprintf(n, sizeof(n), "%d", ntasks);
+	py->pid = -1;
+	py->to = py->from = -1;
 	if (pipe2(in, O_CLOEXEC) < 0)
 		return -errno;
 	if (pipe2(out, O_CLOEXEC) < 0) {
@@ -196,9 +198,14 @@ static int python_start(struct python_run *py)
 	posix_spawn_file_actions_destroy(&fa);
 	close(in[0]);
 	close(out[1]);
+	if (err != 0) {
+		close(in[1]);
+		close(out[0]);
+		return -err;
+	}
 	py->to = in[1];
 	py->from = out[0];
-	return -err;
+	return 0;
 }
 
 /* Python's start time, once it printed it; -errno if it did not. */
@@ -237,8 +244,10 @@ static long pss_kb(pid_t pid)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Pss: %ld kB", &kb) == 1)
+		if (strncmp(line, "Pss:", 4) == 0) {
+			kb = strtol(line + 4, NULL, 10);
 			break;
+		}
 	fclose(f);
 	return kb;
 }
@@ -246,18 +255,25 @@ static long pss_kb(pid_t pid)
 /* ΣPss of pid and its children, in kB. */
 static long group_pss_kb(pid_t pid)
 {
-	char path[64];
+	char path[64], *list = NULL, *p, *end;
+	size_t cap = 0;
 	long sum = pss_kb(pid);
 	FILE *f;
-	int child;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
 		 (int)pid);
 	f = fopen(path, "r");
 	if (!f)
 		return sum;
-	while (fscanf(f, "%d", &child) == 1)
-		sum += pss_kb(child);
+	if (getline(&list, &cap, f) > 0)
+		for (p = list;; p = end) {
+			long child = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += pss_kb((pid_t)child);
+		}
+	free(list);
 	fclose(f);
 	return sum;
 }
