@@ -8,8 +8,9 @@ set -e
 cd "$(dirname "$0")"
 
 # The Debian packages the build needs.  Later features add theirs here.
+# gnuplot-nox draws `make bench`'s plots (stopflag-bench --plot).
 deps="gcc make autoconf automake libtool pkg-config autoconf-archive
-liburcu-dev libcmocka-dev libinih-dev libsystemd-dev"
+liburcu-dev libcmocka-dev libinih-dev libsystemd-dev gnuplot-nox"
 
 installed() {
 	dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null | grep -qx installed

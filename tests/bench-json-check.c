@@ -330,7 +330,8 @@ static bool check_wake(const struct jval *root, long n, long r, char *list)
 		"p99_us", "max_us", "last_p50_us", "set_ns_p50", NULL };
 	static const char *const pct[] = { "p50_us", "p90_us", "p99_us",
 					   "max_us", NULL };
-	char all[] = "stopflag,futex,pipe,eventfd,sem,signal,condvar";
+	char all[] = "stopflag,futex,futex-fresh,pipe,eventfd,sem,signal,"
+		     "condvar";
 	char *want[16];
 	int nwant = split(list ? list : all, want, 16);
 	const struct jval *res;

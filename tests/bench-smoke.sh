@@ -33,7 +33,7 @@ show() { sed 's/^/    /' "$dir/$1.err"; }
 # --- wake: every mechanism, JSON on stdout alone, table on stderr
 if bounded wake "$bench" wake --waiters 2 --rounds 3 --json; then
 	if "$check" wake 2 3 <"$dir/wake.out"; then
-		ok "wake --json follows the schema (7 mechanisms)"
+		ok "wake --json follows the schema (8 mechanisms)"
 	else
 		fail "wake --json does not follow the schema"; cat "$dir/wake.out"
 	fi
@@ -70,9 +70,9 @@ fi
 
 # --- the set made from a signal handler: condvar cannot take part
 if bounded signal "$bench" wake --waiters 2 --rounds 2 --setter signal --json; then
-	"$check" wake 2 2 stopflag,futex,pipe,eventfd,sem,signal <"$dir/signal.out" &&
+	"$check" wake 2 2 stopflag,futex,futex-fresh,pipe,eventfd,sem,signal <"$dir/signal.out" &&
 		grep -q 'condvar skipped' "$dir/signal.err" &&
-		ok "--setter signal: six mechanisms, condvar skipped and said so" ||
+		ok "--setter signal: seven mechanisms, condvar skipped and said so" ||
 		{ fail "--setter signal"; cat "$dir/signal.out" "$dir/signal.err"; }
 else
 	fail "wake --setter signal exited $rc"; show signal
@@ -123,6 +123,29 @@ else
 fi
 
 # --- bad options: exit 64, and the message names the option
+# --- scale: both task kinds and the floors, JSON with the ratios, a plot
+if bounded scale "$bench" scale --sizes 2,3 --rounds 1 --json \
+	--plot "$dir/scale.svg"; then
+	out="$dir/scale.out"
+	for kind in exec function vfork floor; do
+		for n in 2 3; do
+			grep -q "{\"tasks\":$n,\"kind\":\"$kind\",\"start_ms_p50\":" "$out" ||
+				fail "scale --json has no $kind row for $n tasks"
+		done
+	done
+	grep -q '"ratios":\[{"tasks":2,"exec_start_vs_python":' "$out" &&
+		grep -q '"exec_stop_vs_floor":[0-9.]*,"function_stop_vs_floor":[0-9.]*}\]}$' "$out" ||
+		fail "scale --json has not the ratios"
+	[ "$(wc -l <"$out")" -eq 1 ] || fail "scale --json is not one line"
+	if command -v "${GNUPLOT:-gnuplot}" >/dev/null 2>&1; then
+		grep -q '<svg' "$dir/scale.svg" 2>/dev/null ||
+			fail "scale --plot drew nothing with gnuplot installed"
+	fi
+	[ $failures -eq 0 ] && ok "scale --json has every kind, size and ratio"
+else
+	fail "scale exited $rc"; show scale
+fi
+
 bad() {
 	what=$1; shift
 	bounded bad "$bench" "$@"
@@ -147,6 +170,10 @@ bad "--plot" wake --plot cdf.pdf
 bad "--tasks" group --tasks 0
 bad "--json" group --json=yes
 bad "stray" group stray
+bad "--sizes" scale --sizes 0
+bad "--sizes" scale --sizes 10,2000
+bad "--rounds" scale --rounds 101
+bad "--plot" scale --plot t.pdf
 [ $failures -eq 0 ] && ok "bad options exit 64 and name the option"
 
 "$bench" --help | grep -q 'stopflag-bench wake' || fail "--help"

@@ -81,6 +81,46 @@ static void test_cannot_run_is_126(void **state)
 	expect_start_failed(group_with(gu_argv("/", (char *)NULL)), 126, EACCES);
 }
 
+/* An argv of arg0 and n more words, more than the child's stack on the
+ * master's holds (spawn.c): it gets a stack mapped for it. */
+#define LONG_ARGC 9000
+
+static char **long_argv(const char *arg0)
+{
+	static char word[] = "w";
+	char **argv = calloc(LONG_ARGC + 2, sizeof(char *));
+
+	assert_non_null(argv);
+	argv[0] = (char *)arg0;
+	for (int i = 1; i <= LONG_ARGC; i++)
+		argv[i] = word;
+	return argv;
+}
+
+/* The error comes back from the mapped stack too; and a script with no
+ * #! line, which execvpe() hands to /bin/sh with a copy of the whole argv
+ * on the child's stack, runs. */
+static void test_long_command_line(void **state)
+{
+	const char *script = gu_tmp("no-shebang");
+	char **missing = long_argv("/nonexistent/sf-no-such-binary");
+	char **argv = long_argv(script);
+	FILE *f = fopen(script, "w");
+	sf_group *g = gu_group();
+
+	tu_watchdog(20, __func__);
+	expect_start_failed(group_with(missing), 127, ENOENT);
+	assert_non_null(f);
+	fputs("exit 7\n", f);
+	fclose(f);
+	assert_int_equal(chmod(script, 0755), 0);
+	assert_int_equal(sf_group_add_exec(g, "long", argv), 0);
+	gu_run_expect(g, 7, SF_REASON_EXITED, 7, "long");
+	sf_group_destroy(g);
+	free(argv);
+	free(missing);
+}
+
 /* In a child of ours: become a user that RLIMIT_NPROC binds, allow it two
  * processes (this one and the first task), and run a group of three. */
 static int fork_fails_under_rlimit(void)
@@ -153,6 +193,7 @@ static void test_task_reported_start_failure_is_71(void **state)
 GU_MAIN(
 	GU_TEST(test_missing_binary_is_127),
 	GU_TEST(test_cannot_run_is_126),
+	GU_TEST(test_long_command_line),
 	GU_TEST(test_fork_failure_is_71),
 	GU_TEST(test_task_reported_start_failure_is_71)
 )

@@ -6,6 +6,8 @@
  *   mechanisms.c  the seven wake mechanisms, each behind struct mech
  *   nowait.c      the cost of a set that nobody waits for, syscalls counted
  *   group.c       group mode: real groups, four stop scenarios
+ *   scale.c       scale mode: N tasks started and stopped, and the floors
+ *   scale-report.c  scale mode's table, JSON and plot
  *   asleep.c      making sure a process really sleeps before we time it
  *   sync.c        shared memory, control-plane futexes, clocks, children
  *   stats.c       percentiles
@@ -48,8 +50,42 @@ struct group_opts {
 	bool json;
 };
 
+#define SCALE_MAX_SIZES  8
+#define SCALE_MAX_ROUNDS 100
+
+struct scale_opts {
+	int sizes[SCALE_MAX_SIZES]; /* task counts, each up to BENCH_MAX_TASKS */
+	int nsizes;
+	int rounds;
+	bool json;
+	const char *plot;     /* NULL: none */
+};
+
 int wake_run(const struct wake_opts *opts);
 int group_run(const struct group_opts *opts);
+int scale_run(const struct scale_opts *opts);
+
+/* ---------------------------------------------------------------- scale */
+
+/* What scale mode starts and stops (scale.c says how). */
+enum scale_kind { SCALE_EXEC, SCALE_FUNCTION, SCALE_VFORK, SCALE_FLOOR,
+		  SCALE_PYTHON, SCALE_KINDS };
+
+/* One start and stop of one kind at one size. */
+struct scale_sample {
+	bool valid;
+	int64_t start_ns, stop_ns;
+	int64_t cpu_ns;       /* the driver's CPU time, start to reaped */
+	long maxrss_kb;       /* the driver's peak RSS */
+	long pss_kb;          /* ΣPss of the driver and its children */
+};
+
+/* Print the table (and JSON, and the plot) of all samples:
+ * all[(size * SCALE_KINDS + kind) * rounds + round], kinds [0, nkinds)
+ * measured.  0, or -errno. */
+int scale_report(const struct scale_opts *opts,
+		 const struct scale_sample *all, int nkinds,
+		 const char *const *kind_names, FILE *human);
 
 /* ---------------------------------------------------------------- mechanisms */
 
@@ -189,6 +225,10 @@ bool plot_format_ok(const char *path);
  * gnuplot is not installed); says what went wrong on stderr. */
 int plot_cdf(const char *csv, const char *out, const char *title,
 	     const char *const *names, int n);
+/* Draw the start and stop times against N of the kinds names[0..n) in csv
+ * (lines "tasks,kind,start_ms,stop_ms") to out, log-log; as plot_cdf(). */
+int plot_scale(const char *csv, const char *out, const char *const *names,
+	       int n);
 
 /* ---------------------------------------------------------------- nowait.c */
 

@@ -29,6 +29,9 @@ static void usage(FILE *f)
 	      "[--csv FILE]\n"
 	      "                           [--plot FILE.svg|FILE.png]\n"
 	      "       stopflag-bench group [--tasks N] [--rounds R] [--json]\n"
+	      "       stopflag-bench scale [--sizes N,N,...] [--rounds R] "
+	      "[--json]\n"
+	      "                            [--plot FILE.svg|FILE.png]\n"
 	      "       stopflag-bench --help | --version\n\n"
 	      "wake:  N waiter processes (default 8, at most 1024), R rounds "
 	      "(default 200,\n"
@@ -37,9 +40,15 @@ static void usage(FILE *f)
 	      "group: a group of N tasks (default 32) through the library, "
 	      "R rounds (default 20)\n"
 	      "       of the scenarios sigterm, request, task-sigkill, "
-	      "master-sigkill.\n\nmechanisms:\n", f);
+	      "master-sigkill.\n"
+	      "scale: start and stop N exec and N function tasks (default "
+	      "10,100,1000, each\n"
+	      "       at most 1024), R rounds (default 3, at most 100), next "
+	      "to a vfork spawn\n"
+	      "       loop, a fork+futex+reap floor and Python's subprocess."
+	      "\n\nmechanisms:\n", f);
 	for (int i = 0; i < n; i++)
-		fprintf(f, "  %-9s %s\n", m[i]->name, m[i]->what);
+		fprintf(f, "  %-11s %s\n", m[i]->name, m[i]->what);
 	fputs("\nSee stopflag-bench(1).\n", f);
 }
 
@@ -92,8 +101,8 @@ static unsigned parse_mechanisms(const char *arg)
 
 		if (i < 0) {
 			bad("--mechanism: unknown mechanism '%s' (known: "
-			    "stopflag, futex, pipe, eventfd, sem, signal, "
-			    "condvar, or all)", name);
+			    "stopflag, futex, futex-fresh, pipe, eventfd, "
+			    "sem, signal, condvar, or all)", name);
 			free(copy);
 			return 0;
 		}
@@ -234,10 +243,87 @@ static int group_main(int argc, char *argv[])
 	return group_run(&o) < 0 ? 1 : 0;
 }
 
+/* "N,N,..." into o->sizes; 0, or the usage exit status. */
+static int parse_sizes(struct scale_opts *o)
+{
+	char *copy = strdup(optarg), *save = NULL, *word, *end;
+	int ret = 0;
+
+	if (!copy)
+		return bad("--sizes: out of memory");
+	o->nsizes = 0;
+	for (word = strtok_r(copy, ",", &save); word && ret == 0;
+	     word = strtok_r(NULL, ",", &save)) {
+		long v;
+
+		errno = 0;
+		v = strtol(word, &end, 10);
+		if (errno || end == word || *end || v < 1 ||
+		    v > BENCH_MAX_TASKS)
+			ret = bad("--sizes: '%s' is not a number from 1 to %d",
+				  word, BENCH_MAX_TASKS);
+		else if (o->nsizes == SCALE_MAX_SIZES)
+			ret = bad("--sizes: more than %d sizes",
+				  SCALE_MAX_SIZES);
+		else
+			o->sizes[o->nsizes++] = (int)v;
+	}
+	free(copy);
+	if (ret == 0 && o->nsizes == 0)
+		ret = bad("--sizes: empty list");
+	return ret;
+}
+
+static int scale_main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "sizes", required_argument, NULL, 'n' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "plot", required_argument, NULL, OPT_PLOT },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct scale_opts o = { { 10, 100, 1000 }, 3, 3, false, NULL };
+	int c, ret = 0;
+
+	while (ret == 0 &&
+	       (c = getopt_long(argc, argv, ":n:r:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			ret = parse_sizes(&o);
+			break;
+		case 'r':
+			ret = parse_count("--rounds", SCALE_MAX_ROUNDS,
+					  &o.rounds);
+			break;
+		case OPT_JSON:
+			o.json = true;
+			break;
+		case OPT_PLOT:
+			if (!plot_format_ok(optarg))
+				return bad("--plot: '%s' must end in .svg or "
+					   ".png", optarg);
+			o.plot = optarg;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			return bad_getopt(c, argv);
+		}
+	}
+	if (ret != 0)
+		return ret;
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	return scale_run(&o) < 0 ? 1 : 0;
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc < 2)
-		return bad("a mode is needed: wake or group");
+		return bad("a mode is needed: wake, group or scale");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
@@ -251,6 +337,8 @@ int main(int argc, char *argv[])
 		return wake_main(argc - 1, argv + 1);
 	if (strcmp(mode, "group") == 0)
 		return group_main(argc - 1, argv + 1);
+	if (strcmp(mode, "scale") == 0)
+		return scale_main(argc - 1, argv + 1);
 	mode = "";
-	return bad("unknown mode '%s' (wake or group)", argv[1]);
+	return bad("unknown mode '%s' (wake, group or scale)", argv[1]);
 }

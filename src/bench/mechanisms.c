@@ -1,5 +1,5 @@
 /*
- * mechanisms.c - seven ways to wake N processes, each written the way a
+ * mechanisms.c - eight ways to wake N processes, each written the way a
  * careful user would write it, behind struct mech (see bench.h).
  *
  * Every waiter is told its round and returns once woken for it; nothing
@@ -147,6 +147,76 @@ static void futex_wait_round(void *state, int round, void (*armed)(void *),
 static void futex_teardown(void *state)
 {
 	shared_free(state, sizeof(struct futex_state));
+}
+
+/* The raw futex on a fresh page every round, as stopflag's one flag per
+ * round has: each page mapped before the fork and written once by the
+ * setter (sf_flag_create() writes its page too), never woken before.
+ * This, not the warm word above, is the floor of a one-shot stop: see
+ * the README's "The first wake on a page". */
+struct fresh_state {
+	int rounds;
+	struct futex_state **pages;
+};
+
+static int fresh_prepare(const struct mech_env *env, void **state)
+{
+	struct fresh_state *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	*state = s;
+	s->pages = calloc((size_t)env->rounds, sizeof(struct futex_state *));
+	if (!s->pages)
+		return -ENOMEM;
+	s->rounds = env->rounds;
+	for (int r = 0; r < env->rounds; r++) {
+		s->pages[r] = shared_alloc(sizeof(struct futex_state));
+		if (!s->pages[r])
+			return -errno;
+		__atomic_store_n(&s->pages[r]->word, 0, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+/* As sf_arm(): the page is in the setter's TLB and cache. */
+static void fresh_arm(void *state, int round)
+{
+	struct fresh_state *s = state;
+
+	(void)__atomic_load_n(&s->pages[round]->word, __ATOMIC_RELAXED);
+}
+
+static void fresh_set(void *state, int round)
+{
+	struct fresh_state *s = state;
+
+	__atomic_store_n(&s->pages[round]->word, 1, __ATOMIC_RELEASE);
+	futex(&s->pages[round]->word, FUTEX_WAKE, INT_MAX);
+}
+
+static void fresh_wait(void *state, int round, void (*armed)(void *),
+		       void *arg)
+{
+	struct fresh_state *s = state;
+	uint32_t *word = &s->pages[round]->word;
+
+	armed(arg);
+	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == 0)
+		futex(word, FUTEX_WAIT, 0);
+}
+
+static void fresh_teardown(void *state)
+{
+	struct fresh_state *s = state;
+
+	if (!s)
+		return;
+	for (int r = 0; s->pages && r < s->rounds; r++)
+		if (s->pages[r])
+			shared_free(s->pages[r], sizeof(struct futex_state));
+	free(s->pages);
+	free(s);
 }
 
 /* ---------------------------------------------------------------- pipe, eventfd */
@@ -411,6 +481,10 @@ static const struct mech mech_futex = {
 	"futex", "raw shared futex, one FUTEX_WAKE (the floor)", true,
 	futex_prepare, no_arm, futex_set, futex_wait_round, futex_teardown,
 };
+static const struct mech mech_futex_fresh = {
+	"futex-fresh", "raw shared futex on a fresh page every round", true,
+	fresh_prepare, fresh_arm, fresh_set, fresh_wait, fresh_teardown,
+};
 static const struct mech mech_pipe = {
 	"pipe", "one byte written to a pipe, waiters poll()", true,
 	pipe_prepare, fd_drain, pipe_set, fd_wait, fd_teardown,
@@ -433,7 +507,7 @@ static const struct mech mech_condvar = {
 };
 
 static const struct mech *const all[] = {
-	&mech_stopflag, &mech_futex, &mech_pipe, &mech_eventfd,
+	&mech_stopflag, &mech_futex, &mech_futex_fresh, &mech_pipe, &mech_eventfd,
 	&mech_sem, &mech_signal, &mech_condvar,
 };
 

@@ -21,24 +21,39 @@ static const struct wake_row *find_row(const struct wake_row *rows, int n,
 	return NULL;
 }
 
+/* " 1.23x", or " -" where the floor is not measured. */
+static void ratio(FILE *f, double x, double floor, int width)
+{
+	if (floor > 0)
+		fprintf(f, " %*.2fx", width - 1, x / floor);
+	else
+		fprintf(f, " %*s", width, "-");
+}
+
+/* Every row against both floors: the warm futex (one word, woken every
+ * round) and the fresh one (a page never woken before, as a one-shot
+ * stop has), and the setter's CPU against the warm futex's. */
 void out_wake_table(FILE *f, const struct wake_row *rows, int n)
 {
-	const struct wake_row *floor = find_row(rows, n, "futex");
+	const struct wake_row *warm = find_row(rows, n, "futex");
+	const struct wake_row *fresh = find_row(rows, n, "futex-fresh");
 
-	fprintf(f, "%-9s %8s %8s %8s %8s %12s %11s %13s %10s\n", "mechanism",
-		"p50 us", "p90 us", "p99 us", "max us", "last p50 us",
-		"set ns p50", "set wall p50", "p50/futex");
+	fprintf(f, "%-11s %8s %8s %8s %8s %12s %11s %13s %10s %10s %10s\n",
+		"mechanism", "p50 us", "p90 us", "p99 us", "max us",
+		"last p50 us", "set ns p50", "set wall p50", "p50/futex",
+		"p50/fresh", "set/futex");
 	for (int i = 0; i < n; i++) {
 		const struct wake_row *r = &rows[i];
 
-		fprintf(f, "%-9s %8.1f %8.1f %8.1f %8.1f %12.1f %11lld %13lld",
+		fprintf(f, "%-11s %8.1f %8.1f %8.1f %8.1f %12.1f %11lld %13lld",
 			r->mechanism, r->p50_us, r->p90_us, r->p99_us,
 			r->max_us, r->last_p50_us, (long long)r->set_ns_p50,
 			(long long)r->set_wall_ns_p50);
-		if (floor && floor->p50_us > 0)
-			fprintf(f, " %9.2fx\n", r->p50_us / floor->p50_us);
-		else
-			fprintf(f, " %10s\n", "-");
+		ratio(f, r->p50_us, warm ? warm->p50_us : 0, 10);
+		ratio(f, r->p50_us, fresh ? fresh->p50_us : 0, 10);
+		ratio(f, (double)r->set_ns_p50,
+		      warm ? (double)warm->set_ns_p50 : 0, 10);
+		fputc('\n', f);
 	}
 }
 

@@ -1,6 +1,6 @@
 /*
  * plot.c - the latency CDF of every mechanism, drawn by gnuplot from the
- * raw-sample CSV.  gnuplot is optional: when it cannot be run we say so
+ * raw-sample CSV, and scale mode's time against N from its medians.  gnuplot is optional: when it cannot be run we say so
  * and the caller still has the CSV.  $GNUPLOT, if set, names the program
  * to run instead of "gnuplot" from PATH.
  */
@@ -41,8 +41,7 @@ static void put_quoted(FILE *f, const char *s)
 	fputc('\'', f);
 }
 
-static void write_script(FILE *f, const char *csv, const char *out,
-			 const char *title, const char *const *names, int n)
+static void write_terminal(FILE *f, const char *out)
 {
 	if (ends_with(out, ".svg"))
 		fputs("set terminal svg size 900,560 dynamic font 'sans,12' "
@@ -53,7 +52,14 @@ static void write_script(FILE *f, const char *csv, const char *out,
 		      "else { set terminal png size 900,560 }\n", f);
 	fputs("set output ", f);
 	put_quoted(f, out);
-	fputs("\nset title ", f);
+	fputc('\n', f);
+}
+
+static void write_script(FILE *f, const char *csv, const char *out,
+			 const char *title, const char *const *names, int n)
+{
+	write_terminal(f, out);
+	fputs("set title ", f);
 	put_quoted(f, title);
 	fputs("\nset datafile separator ','\n"
 	      "set xlabel 'wake latency, microseconds (log scale)'\n"
@@ -71,8 +77,61 @@ static void write_script(FILE *f, const char *csv, const char *out,
 	      "smooth cnormal with lines linewidth 2 title m\n", f);
 }
 
+/* What a plot draws: write_script()'s arguments, or the scale plot's. */
+struct plot_job {
+	const char *csv, *out, *title;
+	const char *const *names;
+	int n;
+	void (*write)(FILE *f, const struct plot_job *job);
+};
+
+static void write_cdf(FILE *f, const struct plot_job *job)
+{
+	write_script(f, job->csv, job->out, job->title, job->names, job->n);
+}
+
+static void write_scale(FILE *f, const struct plot_job *job)
+{
+	write_terminal(f, job->out);
+	fputs("set title 'start and stop of N tasks (medians)'\n"
+	      "set datafile separator ','\n"
+	      "set xlabel 'tasks (log scale)'\n"
+	      "set ylabel 'milliseconds (log scale)'\n"
+	      "set logscale xy\nset grid\nset key top left\n"
+	      "kinds = \"", f);
+	for (int i = 0; i < job->n; i++)
+		fprintf(f, "%s%s", i ? " " : "", job->names[i]);
+	fputs("\"\nplot for [i=1:words(kinds)] ", f);
+	put_quoted(f, job->csv);
+	fputs(" using 1:(strcol(2) eq word(kinds, i) ? $3 : NaN) "
+	      "with linespoints linecolor i linewidth 2 "
+	      "title word(kinds, i).' start', \\\n"
+	      "     for [i=1:words(kinds)] ", f);
+	put_quoted(f, job->csv);
+	fputs(" using 1:(strcol(2) eq word(kinds, i) ? $4 : NaN) "
+	      "with linespoints linecolor i dashtype 2 linewidth 2 "
+	      "title word(kinds, i).' stop'\n", f);
+}
+
+static int run_gnuplot(const struct plot_job *job);
+
 int plot_cdf(const char *csv, const char *out, const char *title,
 	     const char *const *names, int n)
+{
+	struct plot_job job = { csv, out, title, names, n, write_cdf };
+
+	return run_gnuplot(&job);
+}
+
+int plot_scale(const char *csv, const char *out, const char *const *names,
+	       int n)
+{
+	struct plot_job job = { csv, out, NULL, names, n, write_scale };
+
+	return run_gnuplot(&job);
+}
+
+static int run_gnuplot(const struct plot_job *job)
 {
 	const char *gnuplot = getenv("GNUPLOT");
 	char *argv[2] = { NULL, NULL };
@@ -102,7 +161,7 @@ int plot_cdf(const char *csv, const char *out, const char *title,
 	f = fdopen(fds[1], "w");
 	if (f) {
 		signal(SIGPIPE, SIG_IGN);
-		write_script(f, csv, out, title, names, n);
+		job->write(f, job);
 		fclose(f);
 	} else {
 		close(fds[1]);
@@ -112,7 +171,7 @@ int plot_cdf(const char *csv, const char *out, const char *title,
 			return -errno;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "stopflag-bench: gnuplot failed to draw %s\n",
-			out);
+			job->out);
 		return -EIO;
 	}
 	return 0;

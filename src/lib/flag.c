@@ -101,7 +101,20 @@ int sf_flag_create(sf_flag **flagp)
 	if (page == MAP_FAILED)
 		return -errno;
 	*flagp = page;
+	sf__flag_touch(page);
 	return 0;
+}
+
+/* Fault the page in for writing in the calling process, so that the first
+ * set made from here pays no page fault: a write that changes nothing,
+ * atomic, so that it cannot erase a set another process makes at the same
+ * time.  A read is not enough: it maps the page clean, and the first
+ * write still traps where the hypervisor keeps the page tables (see the
+ * README, "The first wake on a page": 30 to 80 us there, against 60 ns
+ * for the whole set). */
+void sf__flag_touch(sf_flag *flag)
+{
+	uatomic_add(&flag->word, 0);
 }
 
 void sf_flag_destroy(sf_flag *flag)

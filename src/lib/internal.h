@@ -62,6 +62,9 @@ int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
 			const volatile int *stop);
 int sf__doorbell_wait(sf_flag *flag, const struct timespec *deadline,
 		      const volatile int *stop);
+/* Fault the flag's page in, writable, in the calling process: a write
+ * that changes nothing (flag.c says why).  Async-signal-safe. */
+void sf__flag_touch(sf_flag *flag);
 
 /* The caller's pid, cached per process on a MADV_WIPEONFORK page (see
  * pid.c): one load once known, a getpid() the first time.  Async-signal-

@@ -1,19 +1,24 @@
 /*
  * spawn.c - start a task in a child process, and signal it.
  *
- * Every signal is blocked across fork(), so no handler of the master runs
- * in the child.  The child then, in this order:
+ * Every signal is blocked while the child is made: a function task's by
+ * fork(), an exec task's by clone(CLONE_VM | CLONE_VFORK), which copies
+ * nothing of the master (see clone_exec_child()).  The child then, in
+ * this order:
  *   - makes its own process group (the master does it too, from its side,
  *     so that it holds whichever of the two runs first);
  *   - resets every signal disposition to the default;
  *   - arms PR_SET_PDEATHSIG with its stop signal;
- *   - compares getppid() with the master's pid saved before fork(): if the
- *     master died before the signal was armed, nobody would send it;
- *   - function task: installs its stop handlers, unblocks, runs (task.c);
- *   - exec task: marks every fd but 0, 1 and 2 close-on-exec, clears the
- *     mask (a PDEATHSIG pending since the arming kills it right there),
- *     and execs.  An exec error goes back to the master over a
- *     close-on-exec pipe; EOF on that pipe means the exec succeeded.
+ *   - function task: closes its siblings' pidfds, faults the flag's page
+ *     in for writing (flag.c: its first set then pays no fault), compares
+ *     getppid() with the master's pid saved before fork() (task.c: if the
+ *     master died before the signal was armed, nobody would send it),
+ *     installs its stop handlers, unblocks, runs;
+ *   - exec task: marks every fd but 0, 1, 2 and the one it is to keep
+ *     close-on-exec, resets the C library's reserved signals, clears the
+ *     mask, makes the same getppid() check, and execs.  An exec error
+ *     goes back to the master over a close-on-exec pipe; EOF on that pipe
+ *     means the exec succeeded.
  *
  * The master signals a task through a pidfd where the kernel has them:
  * that cannot reach a stranger even if somebody else reaped the task and
@@ -28,9 +33,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/close_range.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -108,54 +117,98 @@ static void reset_reserved_signals(void)
 		syscall(SYS_rt_sigaction, signo, dfl, NULL, (NSIG - 1) / 8);
 }
 
-static void close_range_(unsigned first, unsigned last, int flags, int *err)
+static void close_range_(int first, int last, int flags, int *err)
 {
 	if (*err == 0 && first <= last &&
-	    syscall(SYS_close_range, first, last, flags) < 0)
+	    syscall(SYS_close_range, (unsigned)first, (unsigned)last,
+		    flags) < 0)
 		*err = errno;
 }
 
-/* Everything but 0, 1, 2 and keep (close-on-exec already) goes. */
-static void close_inherited_fds(int keep)
+/* Close every fd from 3 up but keep[0] and keep[1] (-1: none; both
+ * sorted, the lower first), with close_range(2) where the kernel has it
+ * and one close(2) at a time up to RLIMIT_NOFILE where it has not. */
+static void close_all_but(const int keep[2])
 {
+	int err = 0, from = 3;
 	struct rlimit rl;
-	int err = 0;
 
-	close_range_(3, ~0U, CLOSE_RANGE_CLOEXEC, &err);
-	if (err == 0)
-		return;
-	err = 0; /* before Linux 5.11: no CLOSE_RANGE_CLOEXEC */
-	if (keep < 3) {
-		close_range_(3, ~0U, 0, &err);
-	} else {
-		close_range_(3, (unsigned)keep - 1, 0, &err);
-		close_range_((unsigned)keep + 1, ~0U, 0, &err);
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < from)
+			continue;
+		close_range_(from, keep[i] - 1, 0, &err);
+		from = keep[i] + 1;
 	}
+	close_range_(from, INT_MAX, 0, &err);
 	if (err == 0)
 		return;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > 1 << 20)
 		rl.rlim_cur = 1 << 20;
 	for (int fd = 3; fd < (int)rl.rlim_cur; fd++)
-		if (fd != keep)
+		if (fd != keep[0] && fd != keep[1])
 			close(fd);
 }
 
-static _Noreturn void exec_task(struct sf_task *t, int errfd)
+/* Everything an exec child does, prepared by the master before the
+ * clone: the child only reads it (see spawn_exec()). */
+struct exec_plan {
+	char *const *argv;
+	char *const *envp;   /* the program's environment; NULL: environ */
+	int keep_fd;         /* an fd the program inherits, or -1 */
+	int errfd;           /* the error pipe's write end, close-on-exec */
+	int stop_signal;
+	pid_t master;
+};
+
+/* Every fd but 0, 1, 2 and the kept one becomes close-on-exec (the error
+ * pipe already is), and the kept one loses its close-on-exec. */
+static void close_inherited_fds(const struct exec_plan *p)
 {
+	int keep[2] = { p->errfd, p->keep_fd };
+	int err = 0;
+
+	if (keep[1] >= 0 && keep[1] < keep[0]) {
+		keep[0] = p->keep_fd;
+		keep[1] = p->errfd;
+	}
+	close_range_(3, INT_MAX, CLOSE_RANGE_CLOEXEC, &err);
+	if (err != 0) /* before Linux 5.11: no CLOSE_RANGE_CLOEXEC */
+		close_all_but(keep);
+	if (p->keep_fd >= 0)
+		fcntl(p->keep_fd, F_SETFD, 0);
+}
+
+/*
+ * The exec child.  It may share the master's memory (spawn_exec()), so
+ * from here to the exec it calls only async-signal-safe functions and
+ * writes no memory of the master's but errno, the calling thread's,
+ * which the master does not read across the spawn.  Its own stack holds
+ * everything else.  execvpe() is glibc's own choice for this spot: its
+ * posix_spawnp() runs it in a CLONE_VM child too, and it searches PATH
+ * in a buffer on the stack, with no malloc().
+ */
+static int exec_child(void *arg)
+{
+	const struct exec_plan *p = arg;
 	sigset_t none;
 	int err;
 
-	close_inherited_fds(errfd);
+	setpgid(0, 0);
+	reset_dispositions();
+	prctl(PR_SET_PDEATHSIG, p->stop_signal);
+	close_inherited_fds(p);
 	reset_reserved_signals();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (getppid() != t->master) {
-		raise(t->stop_signal); /* what PDEATHSIG would have done */
-		_exit(128 + t->stop_signal);
+	if (getppid() != p->master) {
+		/* what PDEATHSIG would have done; not raise(): glibc's reads
+		 * the master's thread descriptor, and would signal it */
+		kill((pid_t)syscall(SYS_getpid), p->stop_signal);
+		_exit(128 + p->stop_signal);
 	}
-	execvp(t->argv[0], t->argv);
+	execvpe(p->argv[0], p->argv, p->envp ? p->envp : environ);
 	err = errno;
-	(void)!write(errfd, &err, sizeof(err));
+	(void)!write(p->errfd, &err, sizeof(err));
 	_exit(err == ENOENT ? SF__EX_NOTFOUND : SF__EX_NOEXEC);
 }
 
@@ -174,19 +227,116 @@ static void close_sibling_pidfds(const sf_group *g)
  * never returns: this keeps it reachable until the task ends. */
 static sf_group *volatile child_of; /* volatile: the store must stay */
 
-static _Noreturn void child(sf_group *g, struct sf_task *t, int errfd)
+/* A function task's child, after fork(). */
+static _Noreturn void function_child(sf_group *g, struct sf_task *t)
 {
 	child_of = g;
 	setpgid(0, 0);
 	reset_dispositions();
 	prctl(PR_SET_PDEATHSIG, t->stop_signal);
-	if (t->argv)
-		exec_task(t, errfd);
 	close_sibling_pidfds(g);
+	/* a fork does not copy the page-table entries of a shared mapping:
+	 * the task's first set would fault the flag's page in; pay it now */
+	sf__flag_touch(t->flag);
 	_exit(sf__task_run(t));
 }
 
 /* ---------------------------------------------------------- the master */
+
+/*
+ * An exec task's process shares the master's memory until its exec
+ * (clone(CLONE_VM | CLONE_VFORK), as posix_spawn() and Python's
+ * subprocess do): nothing of the master is copied, and the master,
+ * whose calling thread the kernel holds until the exec or _exit, pays
+ * for no page tables however big it is.  stopflag-bench scale measures
+ * what that saves.  posix_spawn() itself cannot arm PR_SET_PDEATHSIG
+ * and check getppid() in the child.
+ *
+ * Under a sanitizer the child forks instead: the sanitizers' runtimes
+ * keep per-thread state that a child sharing the memory would change
+ * under the master's thread (ThreadSanitizer tracks every access, and
+ * AddressSanitizer poisons the stack it runs on), and glibc's
+ * posix_spawn() is safe there only because its child runs no
+ * instrumented code.  Valgrind turns CLONE_VM | CLONE_VFORK into a fork
+ * by itself.
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SPAWN_FORKS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SPAWN_FORKS 1
+#endif
+#endif
+
+#ifndef SPAWN_FORKS
+/* The exec child's stack, in bytes: glibc's execvpe() puts PATH (at most
+ * PATH_MAX) and the name in a buffer on it, and a new argv if it falls
+ * back to /bin/sh; the calls before it take a few hundred bytes. */
+static size_t child_stack_size(char *const argv[])
+{
+	size_t argc = 0;
+
+	while (argv[argc])
+		argc++;
+	return 16384 + PATH_MAX + (argc + 2) * sizeof(char *);
+}
+
+/* The stack the child gets on the master's, enough for 4000 words. */
+#define SPAWN_STACK (64 * 1024)
+
+static pid_t clone_on(char *stack, size_t size, struct exec_plan *p)
+{
+	uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
+
+	return clone(exec_child, (void *)top,
+		     CLONE_VM | CLONE_VFORK | SIGCHLD, p);
+}
+
+/* A stack of its own, for a command line too long for the one below. */
+static pid_t clone_on_mapped(size_t size, struct exec_plan *p)
+{
+	char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	pid_t pid;
+	int err;
+
+	if (stack == MAP_FAILED)
+		return -1;
+	pid = clone_on(stack, size, p);
+	err = errno;
+	munmap(stack, size);
+	errno = err;
+	return pid;
+}
+
+/*
+ * The child runs on a part of the master's own stack, in this frame, as
+ * musl's posix_spawn() does: the calling thread is held by the kernel
+ * until the exec or the exit, so nothing else uses it, and after the
+ * first spawn its pages are already there.  A stack mapped for each
+ * spawn, as glibc's posix_spawn() has, costs page faults every time, and
+ * a page fault is dear on a virtual machine (on the README's machine, 30
+ * to 60 us, against a few us for the whole clone).
+ */
+static pid_t clone_exec_child(struct exec_plan *p)
+{
+	size_t size = child_stack_size(p->argv);
+	char stack[SPAWN_STACK];
+
+	if (size > sizeof(stack))
+		return clone_on_mapped(size, p);
+	return clone_on(stack, sizeof(stack), p);
+}
+#else
+static pid_t clone_exec_child(struct exec_plan *p)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(exec_child(p));
+	return pid;
+}
+#endif
 
 /* What the exec child reported: 0 (EOF: the exec succeeded) or its errno. */
 static int exec_result(int fd)
@@ -205,6 +355,78 @@ static void reap_now(pid_t pid)
 		;
 }
 
+/* Create t's process (an exec task's if plan is given), every signal
+ * blocked across it: its pid, or -1 with errno set. */
+static pid_t create_child(sf_group *g, struct sf_task *t,
+			  struct exec_plan *plan)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int err;
+
+	if (!plan)
+		fflush(NULL); /* or the child inherits, and flushes, our buffers */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = plan ? clone_exec_child(plan) : fork();
+	if (pid == 0)
+		function_child(g, t);
+	err = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return pid;
+}
+
+/* Start an exec task with the environment envp (NULL: the master's) and
+ * keep_fd (or -1) left open across the exec; see sf__spawn(). */
+static int spawn_exec(sf_group *g, struct sf_task *t, char *const envp[],
+		      int keep_fd, int *errnum)
+{
+	struct exec_plan plan = { t->argv, envp, keep_fd, -1, t->stop_signal,
+				  t->master };
+	int pipefd[2], err;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		*errnum = errno;
+		return SF__EX_OSERR;
+	}
+	plan.errfd = pipefd[1];
+	pid = create_child(g, t, &plan);
+	err = errno;
+	close(pipefd[1]);
+	t->last_pid = pid > 0 ? pid : 0;
+	if (pid < 0) {
+		close(pipefd[0]);
+		*errnum = err;
+		return SF__EX_OSERR;
+	}
+	setpgid(pid, pid); /* EACCES once it has exec'd: it did it itself */
+	err = exec_result(pipefd[0]);
+	close(pipefd[0]);
+	if (err) {
+		reap_now(pid);
+		*errnum = err;
+		return err == ENOENT ? SF__EX_NOTFOUND : SF__EX_NOEXEC;
+	}
+	t->pid = pid;
+	return 0;
+}
+
+static int spawn_function(sf_group *g, struct sf_task *t, int *errnum)
+{
+	pid_t pid = create_child(g, t, NULL);
+
+	t->last_pid = pid > 0 ? pid : 0;
+	if (pid < 0) {
+		*errnum = errno;
+		return SF__EX_OSERR;
+	}
+	setpgid(pid, pid);
+	t->pid = pid;
+	return 0;
+}
+
 /*
  * Start t.  Returns 0 with t->pid set, or the exit status the failure
  * stands for (71: fork, or the pipe before it; 127: exec found nothing;
@@ -212,42 +434,10 @@ static void reap_now(pid_t pid)
  */
 int sf__spawn(sf_group *g, struct sf_task *t, int *errnum)
 {
-	int pipefd[2] = { -1, -1 }, err;
-	sigset_t all, old;
-	pid_t pid;
+	int ret = t->argv ? spawn_exec(g, t, NULL, -1, errnum)
+			  : spawn_function(g, t, errnum);
 
-	if (t->argv && pipe2(pipefd, O_CLOEXEC) < 0) {
-		*errnum = errno;
-		return SF__EX_OSERR;
-	}
-	fflush(NULL); /* or the child inherits, and flushes, our buffers */
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0)
-		child(g, t, pipefd[1]);
-	err = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
-	t->last_pid = pid > 0 ? pid : 0;
-	if (pid < 0) {
-		if (pipefd[0] >= 0)
-			close(pipefd[0]);
-		*errnum = err;
-		return SF__EX_OSERR;
-	}
-	setpgid(pid, pid); /* EACCES once it has exec'd: it did it itself */
-	if (t->argv) {
-		err = exec_result(pipefd[0]);
-		close(pipefd[0]);
-		if (err) {
-			reap_now(pid);
-			*errnum = err;
-			return err == ENOENT ? SF__EX_NOTFOUND : SF__EX_NOEXEC;
-		}
-	}
-	t->pid = pid;
-	t->pidfd = pidfd_open_(pid);
-	return 0;
+	if (ret == 0)
+		t->pidfd = pidfd_open_(t->pid);
+	return ret;
 }

@@ -1,0 +1,464 @@
+/*
+ * scale.c - scale mode: start and stop N tasks, N = 10, 100, 1000, and
+ * the same with the two floors they are held against, measured in the
+ * same run and interleaved round by round:
+ *
+ *   exec      a group (the library) of N exec tasks, `sleep 1000`
+ *   function  a group of N function tasks asleep in sf_task_wait()
+ *   vfork     N posix_spawnp() of `sleep 1000` in a loop (glibc's
+ *             clone(CLONE_VM | CLONE_VFORK), the spawn floor), stopped by
+ *             SIGTERM to each and reaped
+ *   floor     N forked waiters on a futex of a fresh shared page, woken by
+ *             one FUTEX_WAKE and reaped: the stop floor
+ *   python    Python's subprocess.Popen of N `sleep 1000`, then kill()
+ *             and wait() each (only where python3 runs)
+ *
+ * Every kind runs in a driver process of its own (the group's master, or
+ * a loop forked for it).  The start is timed inside the driver, from just
+ * before its first spawn until its last spawn returned (for a group:
+ * sf_group_run() to the on_ready hook; an exec task has exec'd by then).
+ * Once the driver and its children are asleep we read their ΣPss, take
+ * t0 and stop them (SIGTERM to the master; the futex word; a line to
+ * Python); t1 is when the driver is reaped, which happens only after it
+ * reaped its children.  wait4() gives the driver's CPU time and peak RSS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/futex.h>
+
+#include "stopflag.h"
+#include "bench.h"
+
+extern char **environ;
+
+static const char *const kind_names[SCALE_KINDS] = {
+	"exec", "function", "vfork", "floor", "python",
+};
+
+struct scale_ctl {
+	uint32_t ready;          /* 1: started; 2: failed */
+	int32_t err;             /* what failed, as a negative errno */
+	uint32_t trigger;        /* vfork: stop now */
+	int64_t start_ns;        /* the driver's start time */
+};
+
+static struct scale_ctl *ctl;
+static uint32_t *floor_word; /* floor: a fresh page every run */
+static int ntasks;
+
+static char sleep_arg[] = "1000", sleep_cmd[] = "sleep";
+static char *const sleep_argv[] = { sleep_cmd, sleep_arg, NULL };
+
+static void ready(int64_t t_start, int err)
+{
+	ctl->start_ns = now_ns() - t_start;
+	ctl->err = err;
+	__atomic_store_n(&ctl->ready, err ? 2 : 1, __ATOMIC_RELEASE);
+	ctl_wake(&ctl->ready);
+}
+
+/* ---------------------------------------------------------------- groups */
+
+static int64_t group_t0;
+
+static int function_task(sf_task *task, void *arg)
+{
+	(void)arg;
+	sf_task_wait(task, -1);
+	return 0;
+}
+
+static void on_ready(void *ctx)
+{
+	(void)ctx;
+	ready(group_t0, 0);
+}
+
+static _Noreturn void group_driver(enum scale_kind kind)
+{
+	sf_group *g;
+	int ret = sf_group_create(&g);
+
+	for (int i = 0; ret >= 0 && i < ntasks; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "t%d", i);
+		ret = kind == SCALE_EXEC ? sf_group_add_exec(g, name, sleep_argv)
+			: sf_group_add(g, name, function_task, NULL);
+	}
+	if (ret >= 0)
+		ret = sf_group_set_hooks(g, on_ready, NULL, NULL);
+	group_t0 = now_ns();
+	if (ret >= 0)
+		ret = sf_group_run(g);
+	if (ret < 0 && ctl->ready == 0)
+		ready(group_t0, ret);
+	_exit(ret < 0 ? 70 : ret & 0xff);
+}
+
+/* ---------------------------------------------------------------- floors */
+
+static void reap_all(void)
+{
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+}
+
+static _Noreturn void floor_driver(void)
+{
+	int64_t t0 = now_ns();
+
+	for (int i = 0; i < ntasks; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			ready(t0, -errno);
+			_exit(70);
+		}
+		if (pid > 0)
+			continue;
+		while (__atomic_load_n(floor_word, __ATOMIC_ACQUIRE) == 0)
+			syscall(SYS_futex, floor_word, FUTEX_WAIT, 0, NULL,
+				NULL, 0);
+		_exit(0);
+	}
+	ready(t0, 0);
+	reap_all();
+	_exit(0);
+}
+
+static _Noreturn void vfork_driver(void)
+{
+	pid_t *pids = calloc((size_t)ntasks, sizeof(pid_t));
+	int64_t t0 = now_ns();
+	int err = pids ? 0 : ENOMEM;
+
+	for (int i = 0; err == 0 && i < ntasks; i++)
+		err = posix_spawnp(&pids[i], sleep_cmd, NULL, NULL, sleep_argv,
+				   environ);
+	ready(t0, -err);
+	if (err == 0)
+		ctl_wait(&ctl->trigger, 0, INT_MAX);
+	for (int i = 0; pids && i < ntasks; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	reap_all();
+	_exit(err ? 70 : 0);
+}
+
+/* Python's own spawn loop; it prints its start time in ns, then stops and
+ * reaps them all at a line on its stdin. */
+static const char python_script[] =
+	"import subprocess, sys, time\n"
+	"n = int(sys.argv[1])\n"
+	"t = time.monotonic_ns()\n"
+	"ps = [subprocess.Popen(['sleep', '1000']) for _ in range(n)]\n"
+	"print(time.monotonic_ns() - t, flush=True)\n"
+	"sys.stdin.readline()\n"
+	"for p in ps: p.terminate()\n"
+	"for p in ps: p.wait()\n";
+
+struct python_run {
+	pid_t pid;
+	int to, from;            /* its stdin, its stdout */
+};
+
+static int python_start(struct python_run *py)
+{
+	char n[16], script[] = "-c", prog[] = "python3";
+	char *argv[] = { prog, script, (char *)python_script, n, NULL };
+	posix_spawn_file_actions_t fa;
+	int in[2], out[2], err;
+
+	snprintf(n, sizeof(n), "%d", ntasks);
+	py->pid = -1;
+	py->to = py->from = -1;
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		err = -errno;
+		close(in[0]);
+		close(in[1]);
+		return err;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+	err = posix_spawnp(&py->pid, prog, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(out[1]);
+	if (err != 0) {
+		close(in[1]);
+		close(out[0]);
+		return -err;
+	}
+	py->to = in[1];
+	py->from = out[0];
+	return 0;
+}
+
+/* Python's start time, once it printed it; -errno if it did not. */
+static int64_t python_started(const struct python_run *py)
+{
+	char line[64];
+	ssize_t n, got = 0;
+
+	while (got < (ssize_t)sizeof(line) - 1 &&
+	       (n = read(py->from, line + got,
+			 sizeof(line) - 1 - (size_t)got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		got += n;
+		if (memchr(line, '\n', (size_t)got))
+			break;
+	}
+	line[got] = '\0';
+	return got > 0 && line[got - 1] == '\n' ? strtoll(line, NULL, 10)
+						: -EIO;
+}
+
+/* ---------------------------------------------------------------- ΣPss */
+
+/* The Pss of pid in kB, or 0 if it cannot be read. */
+static long pss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "Pss:", 4) == 0) {
+			kb = strtol(line + 4, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+/* ΣPss of pid and its children, in kB. */
+static long group_pss_kb(pid_t pid)
+{
+	char path[64], *list = NULL, *p, *end;
+	size_t cap = 0;
+	long sum = pss_kb(pid);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
+		 (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return sum;
+	if (getline(&list, &cap, f) > 0)
+		for (p = list;; p = end) {
+			long child = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += pss_kb((pid_t)child);
+		}
+	free(list);
+	fclose(f);
+	return sum;
+}
+
+/* ---------------------------------------------------------------- one run */
+
+static int fail(enum scale_kind kind, const char *what)
+{
+	fprintf(stderr, "stopflag-bench: scale: %s, %d tasks: %s\n",
+		kind_names[kind], ntasks, what);
+	return -EIO;
+}
+
+/* Start the driver of kind; 0, or -errno. */
+static int start_driver(enum scale_kind kind, pid_t *driver)
+{
+	memset(ctl, 0, sizeof(*ctl));
+	fflush(NULL);
+	*driver = fork_bound();
+	if (*driver < 0)
+		return (int)*driver;
+	if (*driver > 0)
+		return 0;
+	if (kind == SCALE_FLOOR)
+		floor_driver();
+	if (kind == SCALE_VFORK)
+		vfork_driver();
+	group_driver(kind);
+}
+
+/* The time a start of N may take before we call it stuck. */
+static int start_bound_ms(void)
+{
+	return bound_ms(30000 + 100 * ntasks);
+}
+
+static int run_driver(enum scale_kind kind, struct scale_sample *s)
+{
+	struct rusage ru;
+	pid_t driver;
+	int err = start_driver(kind, &driver), status;
+	int64_t t0;
+
+	if (err < 0)
+		return err;
+	if (ctl_wait(&ctl->ready, 0, start_bound_ms()) < 0 || ctl->ready != 1) {
+		kill(driver, SIGKILL);
+		waitpid(driver, NULL, 0);
+		return fail(kind, ctl->ready ? sf_strerror(ctl->err)
+				  : "did not start in time");
+	}
+	s->start_ns = ctl->start_ns;
+	wait_asleep(driver, bound_ms(10000));
+	s->pss_kb = group_pss_kb(driver);
+	t0 = now_ns();
+	if (kind == SCALE_FLOOR) {
+		__atomic_store_n(floor_word, 1, __ATOMIC_RELEASE);
+		syscall(SYS_futex, floor_word, FUTEX_WAKE, INT_MAX, NULL, NULL,
+			0);
+	} else if (kind == SCALE_VFORK) {
+		__atomic_store_n(&ctl->trigger, 1, __ATOMIC_RELEASE);
+		ctl_wake(&ctl->trigger);
+	} else {
+		kill(driver, SIGTERM);
+	}
+	while (wait4(driver, &status, 0, &ru) < 0)
+		if (errno != EINTR)
+			return -errno;
+	s->stop_ns = now_ns() - t0;
+	s->cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
+		    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
+	s->maxrss_kb = ru.ru_maxrss;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return fail(kind, "the driver ended with an unexpected status");
+	return 0;
+}
+
+static int run_python(struct scale_sample *s)
+{
+	struct python_run py;
+	struct rusage ru;
+	int err = python_start(&py), status;
+	int64_t t0 = 0;
+
+	if (err < 0)
+		return err;
+	s->start_ns = python_started(&py);
+	if (s->start_ns >= 0) {
+		s->pss_kb = group_pss_kb(py.pid);
+		t0 = now_ns();
+		(void)!write(py.to, "\n", 1);
+	}
+	close(py.to);
+	close(py.from);
+	while (wait4(py.pid, &status, 0, &ru) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (s->start_ns < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return fail(SCALE_PYTHON, "python3 failed");
+	s->stop_ns = now_ns() - t0;
+	s->cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
+		    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
+	s->maxrss_kb = ru.ru_maxrss;
+	return 0;
+}
+
+/* Whether python3 can be run at all (and its subprocess imported). */
+static bool python_runs(void)
+{
+	char prog[] = "python3", c[] = "-c", code[] = "import subprocess";
+	char *argv[] = { prog, c, code, NULL };
+	posix_spawn_file_actions_t fa;
+	int status = 1;
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
+					 O_WRONLY, 0);
+	if (posix_spawnp(&pid, prog, &fa, NULL, argv, environ) == 0)
+		waitpid(pid, &status, 0);
+	posix_spawn_file_actions_destroy(&fa);
+	return status == 0;
+}
+
+static int run_once(enum scale_kind kind, struct scale_sample *s)
+{
+	int err;
+
+	if (kind == SCALE_PYTHON)
+		return run_python(s);
+	if (kind == SCALE_FLOOR) {
+		floor_word = shared_alloc(sizeof(*floor_word));
+		if (!floor_word)
+			return -errno;
+	}
+	err = run_driver(kind, s);
+	if (kind == SCALE_FLOOR)
+		shared_free(floor_word, sizeof(*floor_word));
+	return err;
+}
+
+/* ---------------------------------------------------------------- the mode */
+
+int scale_run(const struct scale_opts *opts)
+{
+	int nkinds = python_runs() ? SCALE_KINDS : SCALE_KINDS - 1;
+	size_t nsamples = (size_t)opts->nsizes * SCALE_KINDS *
+			  (size_t)opts->rounds;
+	struct scale_sample *all = calloc(nsamples, sizeof(*all));
+	FILE *human = opts->json ? stderr : stdout;
+	int err = 0;
+
+	ctl = shared_alloc(sizeof(*ctl));
+	if (!all || !ctl) {
+		free(all);
+		return -ENOMEM;
+	}
+	fprintf(human, "stopflag-bench scale: %d round%s; kinds interleaved "
+		"round by round (rotating order)%s\n", opts->rounds,
+		opts->rounds == 1 ? "" : "s", nkinds < SCALE_KINDS ?
+		"; python3 cannot be run: no python row" : "");
+	fflush(human);
+	for (int z = 0; err == 0 && z < opts->nsizes; z++) {
+		ntasks = opts->sizes[z];
+		for (int r = 0; err == 0 && r < opts->rounds; r++) {
+			for (int j = 0; err == 0 && j < nkinds; j++) {
+				int k = (j + r) % nkinds;
+				struct scale_sample *s = &all[((size_t)z *
+					SCALE_KINDS + (size_t)k) *
+					(size_t)opts->rounds + (size_t)r];
+
+				progress("scale: %d tasks, round %d/%d, %s",
+					 ntasks, r + 1, opts->rounds,
+					 kind_names[k]);
+				err = run_once((enum scale_kind)k, s);
+				s->valid = err == 0;
+			}
+		}
+	}
+	progress_done();
+	if (err == 0)
+		err = scale_report(opts, all, nkinds, kind_names, human);
+	else if (err != -EIO)
+		fprintf(stderr, "stopflag-bench: scale: %s\n", strerror(-err));
+	free(all);
+	shared_free(ctl, sizeof(*ctl));
+	return err;
+}
