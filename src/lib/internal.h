@@ -62,6 +62,15 @@ int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
 int sf__doorbell_wait(sf_flag *flag, const struct timespec *deadline,
 		      const volatile int *stop);
 
+/*
+ * sf__flag_wait_intr - sf_flag_wait_until() that returns -EINTR when a
+ * signal handler interrupted its sleep, for a caller that must run its own
+ * handlers then and wait again toward the same deadline (the Python
+ * module, PEP 475).  A flag set by the handler itself is seen on that next
+ * call.  Kept internal so that sf_flag_wait()'s "never -EINTR" stands.
+ */
+int sf__flag_wait_intr(sf_flag *flag, const struct timespec *deadline);
+
 /* The caller's pid, cached per process on a MADV_WIPEONFORK page (see
  * pid.c): one load once known, a getpid() the first time.  Async-signal-
  * safe.  sf__pid_cache_init() sets the page up (normal context; called by
