@@ -1,0 +1,35 @@
+#!/bin/sh
+# example-seed.sh: examples/seed.py, with short intervals, stops within a
+# second of ./stop appearing and exits 0 on SIGINT; its subtasks are gone
+# afterwards.  Then: a subtask's death stops it too, exit 1, the dead one
+# named.
+. "$top_srcdir/tests/python-env.sh"
+. "$top_srcdir/tests/example-harness.sh"
+
+seed="$dir/seed"
+printf '#!/bin/sh\nexec "$PYTHON" "$top_srcdir/examples/seed.py" --interval 0.2 --check 0.1\n' >"$seed"
+chmod +x "$seed"
+
+subtasks() {
+	sed -n 's/.*heartbeat pid \([0-9]*\), watcher pid \([0-9]*\).*/\1 \2/p' "$dir/out"
+}
+
+gone() {
+	for c in $(subtasks); do
+		kill -0 "$c" 2>/dev/null && fail "subtask $c still alive"
+	done
+	grep -q 'all tasks reaped' "$dir/out" || fail "did not reap"
+}
+
+check_example "$seed" 'running:' 1 \
+	'stopping: request (code 0) from pid' 'stopping: signal 2 (SIGINT)'
+
+start "$seed" 'heartbeat [0-9]' 2
+set -- $(subtasks)
+kill -KILL "$1"
+wait "$pid"; rc=$?
+[ "$rc" -eq 1 ] || fail "exit status $rc after a subtask was killed"
+grep -q "stopping: heartbeat (pid $1) ended, status -9" "$dir/out" ||
+	fail "the dead subtask is not named"
+gone
+echo "ok: a subtask's death"
