@@ -407,8 +407,9 @@ SF_EXPORT int sf_group_add(sf_group *group, const char *name, sf_task_fn *fn,
 /*
  * sf_group_add_exec - add a task that execs argv[0] (searched in PATH) with
  * argv.  argv is copied.  Only fds 0, 1 and 2 are inherited, and the
- * group's flag: its memfd, with STOPFLAG_FD=<fd> in the environment (see
- * sf_flag_from_env(); sf_group_set_pass_flag() withholds both).  Signal
+ * group's flag: its memfd, with STOPFLAG_FD=<fd> and STOPFLAG_TASK=<name>
+ * in the environment (see sf_flag_from_env(); sf_group_set_pass_flag()
+ * withholds them).  Signal
  * dispositions and mask are reset; it runs in its own process group;
  * PR_SET_PDEATHSIG, kept across the exec, delivers the task's stop signal
  * if the master dies.
@@ -485,9 +486,9 @@ SF_EXPORT int sf_group_set_stop_signal(sf_group *group, int task_id,
 
 /*
  * sf_group_set_pass_flag - whether an exec task inherits the group's flag
- * (default true): its memfd and STOPFLAG_FD.  With false it gets neither,
- * and a STOPFLAG_FD the master itself inherited is removed from its
- * environment too.  A function task always shares the flag.
+ * (default true): its memfd, STOPFLAG_FD and STOPFLAG_TASK.  With false it
+ * gets none of them, and those the master itself inherited are removed
+ * from its environment too.  A function task always shares the flag.
  * Returns 0, -EINVAL (NULL group, or a function task), -ENOENT (no such
  * task), -EBUSY.
  * signal: no.  threads: no.  fork: n/a.  blocks: no.

@@ -131,10 +131,9 @@ void sf__expire(sf_group *g, int64_t now); /* SF__GRACE where it ran out */
 int64_t sf__next_kill(const sf_group *g);  /* earliest kill_at, or 0 */
 
 /* execenv.c: the environment of an exec task, built in the master before
- * fork(): a malloc()ed array (free() it, not its strings), whose
- * STOPFLAG_FD entry is written in buf; NULL if memory ran out. */
-char **sf__exec_env(const sf_group *g, const struct sf_task *t,
-		    char *buf, size_t len);
+ * fork(): one allocation (free() it, not its strings); NULL if memory ran
+ * out. */
+char **sf__exec_env(const sf_group *g, const struct sf_task *t);
 
 /* spawn.c */
 int sf__spawn(sf_group *g, struct sf_task *t, int *errnum);

@@ -14,7 +14,7 @@
  *     the flag's memfd inheritable (unless the task withholds it), clears
  *     the mask (a PDEATHSIG pending since the arming kills it right
  *     there), and execs with the environment the master built for it
- *     before fork() (execenv.c: STOPFLAG_FD).  An exec error goes back to
+ *     before fork() (execenv.c: STOPFLAG_FD, STOPFLAG_TASK).  An exec error goes back to
  *     the master over a close-on-exec pipe; EOF on that pipe means the
  *     exec succeeded.
  *
@@ -237,11 +237,11 @@ static void reap_now(pid_t pid)
 int sf__spawn(sf_group *g, struct sf_task *t, int *errnum)
 {
 	int pipefd[2] = { -1, -1 }, err;
-	char **envp = NULL, envbuf[32];
+	char **envp = NULL;
 	sigset_t all, old;
 	pid_t pid;
 
-	if (t->argv && !(envp = sf__exec_env(g, t, envbuf, sizeof(envbuf)))) {
+	if (t->argv && !(envp = sf__exec_env(g, t))) {
 		*errnum = ENOMEM;
 		return SF__EX_OSERR;
 	}
