@@ -39,7 +39,8 @@ static const char usage[] =
 
 static int bad_usage(const char *what)
 {
-	fprintf(stderr, "stopflag: %s\n%s", what, usage);
+	fprintf(stderr, "stopflag: %s (stopflag --help lists the commands)\n",
+		what);
 	return ST_USAGE;
 }
 
@@ -197,7 +198,8 @@ static int parse(int argc, char **argv, struct command *cmd)
 		cmd->json = arg != NULL;
 		return 0;
 	}
-	fprintf(stderr, "stopflag: unknown command '%s'\n%s", name, usage);
+	fprintf(stderr, "stopflag: unknown command '%s' (stopflag --help "
+		"lists the commands)\n", name);
 	return ST_USAGE;
 }
 
