@@ -8,10 +8,15 @@
  *                              "reason code pid" of the cause to FILE;
  *   exec-flag stop CODE FIFO   opens FIFO for reading (once the waiter is
  *                              ready), asks the group to stop with CODE,
- *                              and checks the cause it finds.
+ *                              and checks the cause it finds;
+ *   exec-flag truncate - -     tries to shrink and grow the page's fd:
+ *                              both must fail with EPERM;
+ *   exec-flag scribble - -     writes 0xff over the whole page.
  * Exit status: 0, 2 bad use, 3 no flag (the error in the message),
- * 4 timed out, 5 a wrong cause, 6 FILE or FIFO failed.
+ * 4 timed out, 5 a wrong cause, 6 FILE or FIFO failed, 7 a truncation
+ * did not fail with EPERM.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,12 +54,33 @@ static int stop_all(sf_flag *flag, int code)
 	       c.pid == getpgrp() ? 0 : 5;
 }
 
+static int hostile(sf_flag *flag, const char *how)
+{
+	int fd = atoi(getenv(SF_FLAG_ENV));
+
+	if (strcmp(how, "scribble") == 0) {
+		memset(flag, 0xff, (size_t)sysconf(_SC_PAGESIZE));
+		return 0;
+	}
+	if (ftruncate(fd, 0) == 0 || errno != EPERM)
+		return 7;
+	if (ftruncate(fd, 1 << 20) == 0 || errno != EPERM)
+		return 7;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int waiter = argc == 4 && strcmp(argv[1], "wait") == 0;
 	int err, fd, status;
 	sf_flag *flag;
 
+	if (argc == 4 && (strcmp(argv[1], "truncate") == 0 ||
+			  strcmp(argv[1], "scribble") == 0)) {
+		if (sf_flag_from_env(&flag) < 0)
+			return 3;
+		return hostile(flag, argv[1]);
+	}
 	if (argc != 4 || (!waiter && strcmp(argv[1], "stop") != 0))
 		return 2;
 	if (waiter && signal(SIGTERM, SIG_IGN) == SIG_ERR)

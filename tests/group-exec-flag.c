@@ -3,6 +3,9 @@
  *   - with sf_flag_from_env() it waits for the stop, and reads its cause;
  *   - with sf_flag_stop_all() it stops the group, under every strategy,
  *     which exits with its code, the cause naming its task;
+ *   - a program that tries to truncate the page gets EPERM, and the
+ *     master carries on; one that scribbles over it is handled as a
+ *     function task that does (the group stops, status 70);
  *   - a task whose flag is withheld has no STOPFLAG_FD (the program says
  *     so: -ENOENT), and the group goes on without it.
  */
@@ -94,6 +97,34 @@ static void test_withheld_flag_is_not_there(void **state)
 	sf_group_destroy(g);
 }
 
+/* The truncater exits 0 after both attempts failed with EPERM; its end
+ * stops the group as any task's does, and the master, which would have
+ * died of SIGBUS on a shrunk page, reports it. */
+static void test_truncate_is_refused(void **state)
+{
+	sf_group *g = gu_group();
+
+	tu_watchdog(30, __func__);
+	add_exec_flag(g, "truncater", "truncate", "-", "-");
+	gu_run_expect(g, 0, SF_REASON_EXITED, 0, "truncater");
+	sf_group_destroy(g);
+}
+
+/* Garbage everywhere: a set with a cause that makes no sense (reason
+ * 255, code -1), which the master reports as such; the other task gets
+ * its stop signal. */
+static void test_scribbler_is_handled(void **state)
+{
+	sf_group *g = gu_group();
+
+	tu_watchdog(30, __func__);
+	add_exec_flag(g, "scribbler", "scribble", "-", "-");
+	assert_int_equal(sf_group_add_exec(g, "sleeper",
+		gu_argv("sleep", "1000", (char *)NULL)), 1);
+	gu_run_expect(g, 70, (enum sf_reason)255, -1, NULL);
+	sf_group_destroy(g);
+}
+
 static void test_pass_flag_bad_arguments(void **state)
 {
 	sf_group *g = gu_group();
@@ -111,4 +142,6 @@ GU_MAIN(GU_TEST(test_stop_all_under_stop_all),
 	GU_TEST(test_stop_all_under_one_for_all),
 	GU_TEST(test_stop_all_under_rest_for_one),
 	GU_TEST(test_withheld_flag_is_not_there),
+	GU_TEST(test_truncate_is_refused),
+	GU_TEST(test_scribbler_is_handled),
 	GU_TEST(test_pass_flag_bad_arguments))
