@@ -85,7 +85,7 @@ static void cause_unpack(uint64_t v, struct sf_cause *c)
 	c->code = (int)(uint32_t)v;
 }
 
-static size_t page_size(void)
+size_t sf__flag_page_size(void)
 {
 	long sz = sysconf(_SC_PAGESIZE);
 
@@ -102,7 +102,7 @@ int sf_flag_create(sf_flag **flagp)
 	sf__pid_cache_init(); /* so that sets need no getpid() */
 	/* Anonymous and shared: inherited by every child forked from now on,
 	 * never named, never reachable by path.  Zero-filled: unset. */
-	page = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+	page = mmap(NULL, sf__flag_page_size(), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED)
 		return -errno;
@@ -115,7 +115,7 @@ void sf_flag_destroy(sf_flag *flag)
 	if (!flag)
 		return;
 	sf__signals_forget(flag);
-	munmap(flag, page_size());
+	munmap(flag, sf__flag_page_size());
 }
 
 /* Atomically OR bits into the futex word; returns the word as it was. */

@@ -9,6 +9,7 @@
 #define SF_INTERNAL_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -25,6 +26,14 @@ struct sf_flag {
 #define SF__WORD_WAITERS 2  /* somebody sleeps on the word */
 #define SF__WORD_RING    4  /* the master's doorbell rang (SIGCHLD) */
 #define SF__WORD_NUDGE   16 /* bits 4..31 count nudges (sf__flag_nudge) */
+
+/* The size of a flag's mapping: one page. */
+size_t sf__flag_page_size(void);
+
+/* A new, unset flag on a sealed memfd page (flagfd.c), for a group whose
+ * exec tasks inherit it: *fdp is the memfd, close-on-exec, which the
+ * caller closes.  Returns 0 or a negative errno. */
+int sf__flag_create_memfd(sf_flag **flagp, int *fdp);
 
 /* Futex bitsets: tasks and the master sleep on the same word, but a
  * doorbell ring wakes only the master.  A set wakes both. */

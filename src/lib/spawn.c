@@ -10,10 +10,13 @@
  *   - compares getppid() with the master's pid saved before fork(): if the
  *     master died before the signal was armed, nobody would send it;
  *   - function task: installs its stop handlers, unblocks, runs (task.c);
- *   - exec task: marks every fd but 0, 1 and 2 close-on-exec, clears the
- *     mask (a PDEATHSIG pending since the arming kills it right there),
- *     and execs.  An exec error goes back to the master over a
- *     close-on-exec pipe; EOF on that pipe means the exec succeeded.
+ *   - exec task: marks every fd but 0, 1 and 2 close-on-exec, then makes
+ *     the flag's memfd inheritable (unless the task withholds it), clears
+ *     the mask (a PDEATHSIG pending since the arming kills it right
+ *     there), and execs with the environment the master built for it
+ *     before fork() (execenv.c: STOPFLAG_FD, STOPFLAG_TASK).  An exec error goes back to
+ *     the master over a close-on-exec pipe; EOF on that pipe means the
+ *     exec succeeded.
  *
  * The master signals a task through a pidfd where the kernel has them:
  * that cannot reach a stranger even if somebody else reaped the task and
@@ -31,6 +34,7 @@
 #include <linux/close_range.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -115,37 +119,56 @@ static void close_range_(unsigned first, unsigned last, int flags, int *err)
 		*err = errno;
 }
 
-/* Everything but 0, 1, 2 and keep (close-on-exec already) goes. */
-static void close_inherited_fds(int keep)
+/* Everything but 0, 1, 2 and keep[0] < keep[1] (-1: none) goes; the
+ * kept ones are close-on-exec already. */
+static void close_inherited_fds(const int keep[2])
 {
 	struct rlimit rl;
+	unsigned from = 3;
 	int err = 0;
 
 	close_range_(3, ~0U, CLOSE_RANGE_CLOEXEC, &err);
 	if (err == 0)
 		return;
 	err = 0; /* before Linux 5.11: no CLOSE_RANGE_CLOEXEC */
-	if (keep < 3) {
-		close_range_(3, ~0U, 0, &err);
-	} else {
-		close_range_(3, (unsigned)keep - 1, 0, &err);
-		close_range_((unsigned)keep + 1, ~0U, 0, &err);
-	}
+	for (int i = 0; i < 2; i++)
+		if (keep[i] >= (int)from) {
+			close_range_(from, (unsigned)keep[i] - 1, 0, &err);
+			from = (unsigned)keep[i] + 1;
+		}
+	close_range_(from, ~0U, 0, &err);
 	if (err == 0)
 		return;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > 1 << 20)
 		rl.rlim_cur = 1 << 20;
 	for (int fd = 3; fd < (int)rl.rlim_cur; fd++)
-		if (fd != keep)
+		if (fd != keep[0] && fd != keep[1])
 			close(fd);
 }
 
-static _Noreturn void exec_task(struct sf_task *t, int errfd)
+/* The fds an exec task keeps besides 0, 1, 2, in increasing order. */
+static void fds_to_keep(const sf_group *g, const struct sf_task *t,
+			int errfd, int keep[2])
+{
+	int flag_fd = t->no_flag ? -1 : g->flag_fd;
+
+	keep[0] = flag_fd < errfd ? flag_fd : errfd;
+	keep[1] = flag_fd < errfd ? errfd : flag_fd;
+}
+
+static _Noreturn void exec_task(const sf_group *g, struct sf_task *t,
+				int errfd, char **envp)
 {
 	sigset_t none;
-	int err;
+	int keep[2], err;
 
-	close_inherited_fds(errfd);
+	fds_to_keep(g, t, errfd, keep);
+	close_inherited_fds(keep);
+	if (!t->no_flag && fcntl(g->flag_fd, F_SETFD, 0) < 0) {
+		err = errno;
+		(void)!write(errfd, &err, sizeof(err));
+		_exit(SF__EX_NOEXEC);
+	}
 	reset_reserved_signals();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -153,7 +176,7 @@ static _Noreturn void exec_task(struct sf_task *t, int errfd)
 		raise(t->stop_signal); /* what PDEATHSIG would have done */
 		_exit(128 + t->stop_signal);
 	}
-	execvp(t->argv[0], t->argv);
+	execvpe(t->argv[0], t->argv, envp);
 	err = errno;
 	(void)!write(errfd, &err, sizeof(err));
 	_exit(err == ENOENT ? SF__EX_NOTFOUND : SF__EX_NOEXEC);
@@ -174,14 +197,15 @@ static void close_sibling_pidfds(const sf_group *g)
  * never returns: this keeps it reachable until the task ends. */
 static sf_group *volatile child_of; /* volatile: the store must stay */
 
-static _Noreturn void child(sf_group *g, struct sf_task *t, int errfd)
+static _Noreturn void child(sf_group *g, struct sf_task *t, int errfd,
+			    char **envp)
 {
 	child_of = g;
 	setpgid(0, 0);
 	reset_dispositions();
 	prctl(PR_SET_PDEATHSIG, t->stop_signal);
 	if (t->argv)
-		exec_task(t, errfd);
+		exec_task(g, t, errfd, envp);
 	close_sibling_pidfds(g);
 	_exit(sf__task_run(t));
 }
@@ -213,11 +237,17 @@ static void reap_now(pid_t pid)
 int sf__spawn(sf_group *g, struct sf_task *t, int *errnum)
 {
 	int pipefd[2] = { -1, -1 }, err;
+	char **envp = NULL;
 	sigset_t all, old;
 	pid_t pid;
 
+	if (t->argv && !(envp = sf__exec_env(g, t))) {
+		*errnum = ENOMEM;
+		return SF__EX_OSERR;
+	}
 	if (t->argv && pipe2(pipefd, O_CLOEXEC) < 0) {
 		*errnum = errno;
+		free(envp);
 		return SF__EX_OSERR;
 	}
 	fflush(NULL); /* or the child inherits, and flushes, our buffers */
@@ -225,9 +255,10 @@ int sf__spawn(sf_group *g, struct sf_task *t, int *errnum)
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		child(g, t, pipefd[1]);
+		child(g, t, pipefd[1], envp);
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(envp);
 	if (pipefd[1] >= 0)
 		close(pipefd[1]);
 	t->last_pid = pid > 0 ? pid : 0;
