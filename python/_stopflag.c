@@ -17,6 +17,8 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "internal.h"
@@ -130,6 +132,60 @@ static PyObject *flag_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 	return (PyObject *)self;
 }
 
+/* OSError(errno, message) for what STOPFLAG_FD holds. */
+static PyObject *raise_env(int err)
+{
+	const char *env = getenv(SF_FLAG_ENV);
+	PyObject *exc;
+	char msg[256];
+
+	if (err == -ENOENT)
+		snprintf(msg, sizeof(msg), "Flag.from_env(): not in a stopflag "
+			 "group: %s is not set (only a task stopflagd or "
+			 "sf_group_run() exec'd has it)", SF_FLAG_ENV);
+	else if (err == -EBADF)
+		snprintf(msg, sizeof(msg), "Flag.from_env(): %s=%.32s names no "
+			 "open file descriptor", SF_FLAG_ENV, env ? env : "");
+	else if (err == -EINVAL)
+		snprintf(msg, sizeof(msg), "Flag.from_env(): %s=%.32s is not "
+			 "a stopflag page", SF_FLAG_ENV, env ? env : "");
+	else
+		snprintf(msg, sizeof(msg), "Flag.from_env(): %s",
+			 sf_strerror(err));
+	exc = Py_BuildValue("(is)", -err, msg);
+	if (exc) {
+		PyErr_SetObject(PyExc_OSError, exc);
+		Py_DECREF(exc);
+	}
+	return NULL;
+}
+
+PyDoc_STRVAR(from_env_doc,
+"Flag.from_env() -> Flag\n\n"
+"The group's flag, in a program that stopflagd (or sf_group_run()) runs\n"
+"as an exec task: the sealed page the fd in STOPFLAG_FD names, shared\n"
+"with the master and every other task.  Raises OSError: ENOENT outside a\n"
+"group (no STOPFLAG_FD), EBADF if the fd is not open, EINVAL if it is not\n"
+"a stopflag page.  The fd stays open, so processes this one starts can\n"
+"join too.");
+
+static PyObject *flag_from_env(PyObject *type, PyObject *unused)
+{
+	FlagObject *self;
+	sf_flag *flag;
+	int err = sf_flag_from_env(&flag);
+
+	if (err < 0)
+		return raise_env(err);
+	self = PyObject_New(FlagObject, (PyTypeObject *)type);
+	if (!self) {
+		sf_flag_destroy(flag);
+		return NULL;
+	}
+	self->flag = flag;
+	return (PyObject *)self;
+}
+
 static void flag_dealloc(PyObject *obj)
 {
 	PyTypeObject *type = Py_TYPE(obj);
@@ -163,6 +219,31 @@ static PyObject *flag_set(PyObject *obj, PyObject *args, PyObject *kw)
 	ret = sf_flag_set(((FlagObject *)obj)->flag, SF_REASON_REQUEST, code);
 	if (ret < 0)
 		return raise_sf(ret, "set()");
+	return PyBool_FromLong(ret);
+}
+
+PyDoc_STRVAR(stop_all_doc,
+"stop_all(code=0) -> bool\n\n"
+"From a task: ask the whole group to stop, cause ('request', code, the\n"
+"task's process group), which stopflagd then exits with (modulo 256),\n"
+"under every strategy.  Besides setting the flag it rings the master's\n"
+"doorbell.  Returns True if this call set the flag, False if it was set\n"
+"already.  Safe inside a signal handler.");
+
+static PyObject *flag_stop_all(PyObject *obj, PyObject *args, PyObject *kw)
+{
+	static char kw_code[] = "code", *kwlist[] = { kw_code, NULL };
+	PyObject *code_obj = NULL;
+	int code = 0, ret;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:stop_all", kwlist,
+					 &code_obj))
+		return NULL;
+	if (code_obj && int_arg(code_obj, "code", &code) < 0)
+		return NULL;
+	ret = sf_flag_stop_all(((FlagObject *)obj)->flag, code);
+	if (ret < 0)
+		return raise_sf(ret, "stop_all()");
 	return PyBool_FromLong(ret);
 }
 
@@ -247,6 +328,9 @@ static PyMethodDef flag_methods[] = {
 	{ "is_set", flag_is_set, METH_NOARGS, is_set_doc },
 	{ "wait", (PyCFunction)(void (*)(void))flag_wait,
 	  METH_VARARGS | METH_KEYWORDS, wait_doc },
+	{ "stop_all", (PyCFunction)(void (*)(void))flag_stop_all,
+	  METH_VARARGS | METH_KEYWORDS, stop_all_doc },
+	{ "from_env", flag_from_env, METH_CLASS | METH_NOARGS, from_env_doc },
 	{ "__reduce__", flag_reduce, METH_NOARGS, NULL },
 	{ NULL, NULL, 0, NULL }
 };
