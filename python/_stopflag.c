@@ -279,13 +279,17 @@ static PyObject *flag_wait(PyObject *obj, PyObject *args, PyObject *kw)
 	if (timed < 0)
 		return NULL;
 	for (;;) {
+		PyThreadState *save;
+
 		if (sf_flag_is_set(flag))
 			Py_RETURN_TRUE;
-		Py_BEGIN_ALLOW_THREADS
+		save = PyEval_SaveThread(); /* the GIL, released */
 		ret = sf__flag_wait_intr(flag, timed ? &ts : NULL);
-		Py_END_ALLOW_THREADS
+		PyEval_RestoreThread(save);
 		if (ret != -EINTR)
 			break;
+		/* PEP 475: run the handlers; one that raised ends the wait,
+		 * else sleep on toward the same deadline. */
 		if (PyErr_CheckSignals() < 0)
 			return NULL;
 	}
