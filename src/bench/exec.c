@@ -99,8 +99,7 @@ static char self_exe[4096];
 
 static void __attribute__((noreturn)) master_main(enum path p, int out)
 {
-	char sub[] = "exec-waiter", how[8];
-	char *argv[] = { self_exe, sub, how, NULL };
+	char how[8];
 	sf_group *g;
 	int ret;
 
@@ -109,8 +108,12 @@ static void __attribute__((noreturn)) master_main(enum path p, int out)
 		_exit(71);
 	close(out);
 	ret = sf_group_create(&g);
-	if (ret >= 0)
+	if (ret >= 0) {
+		char sub[] = "exec-waiter";
+		char *argv[] = { self_exe, sub, how, NULL };
+
 		ret = sf_group_add_exec(g, "waiter", argv);
+	}
 	if (ret >= 0)
 		ret = sf_group_set_grace(g, bound_ms(5000));
 	if (ret >= 0)
@@ -144,7 +147,7 @@ static int64_t read_number(int fd, int timeout_ms)
 static int64_t one_round(enum path p)
 {
 	int fds[2], status = -1;
-	int64_t pid, t0, t1 = -1;
+	int64_t pid, t1 = -1;
 	pid_t master;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -161,7 +164,8 @@ static int64_t one_round(enum path p)
 	pid = read_number(fds[0], bound_ms(10000));
 	if (pid > 0 && wait_asleep((pid_t)pid, bound_ms(10000)) == 0 &&
 	    wait_asleep(master, bound_ms(10000)) == 0) {
-		t0 = now_ns();
+		int64_t t0 = now_ns();
+
 		kill(master, SIGTERM);
 		t1 = read_number(fds[0], bound_ms(10000));
 		if (t1 > 0)
