@@ -472,9 +472,9 @@ SF_EXPORT int sf_group_set_restart(sf_group *group, int task_id,
  * sf_group_set_stop_signal - the signal a task gets when the group stops,
  * or when it alone is stopped to be restarted with a sibling (default
  * SIGTERM); also delivered by PR_SET_PDEATHSIG if the master dies.  It
- * goes to the task's whole process group.  An exec task knows no other
- * stop; a function task sees the flag as well, and catches this signal
- * (see sf_task_fn).
+ * goes to the task's whole process group.  A function task sees the flag
+ * as well, and catches this signal (see sf_task_fn); an exec task sees
+ * the flag if it joins it (sf_flag_from_env(), stopflag(1)).
  * Returns 0, -EINVAL (a signal that cannot be caught, that the C library
  * keeps for itself, or whose default action does not end a process:
  * SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGTSTP, SIGTTIN, SIGTTOU), -ENOENT

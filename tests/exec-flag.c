@@ -56,7 +56,8 @@ static int stop_all(sf_flag *flag, int code)
 
 static int hostile(sf_flag *flag, const char *how)
 {
-	int fd = atoi(getenv(SF_FLAG_ENV));
+	const char *env = getenv(SF_FLAG_ENV);
+	int fd = env ? (int)strtol(env, NULL, 10) : -1;
 
 	if (strcmp(how, "scribble") == 0) {
 		memset(flag, 0xff, (size_t)sysconf(_SC_PAGESIZE));
@@ -96,7 +97,7 @@ int main(int argc, char **argv)
 	else if (waiter)
 		status = wait_and_report(flag, argv[2], fd);
 	else
-		status = close(fd) == 0 ? stop_all(flag, atoi(argv[2])) : 6;
+		status = close(fd) == 0 ? stop_all(flag, (int)strtol(argv[2], NULL, 10)) : 6;
 	sf_flag_destroy(flag);
 	return status;
 }

@@ -97,6 +97,7 @@ static void test_exec_task_runs_clean(void **state)
 	const char *term = gu_tmp("term"), *hup = gu_tmp("hup");
 	char sid[32], flag_fd[32];
 	sf_group *g = gu_group();
+	long fd;
 
 	tu_watchdog(20, __func__);
 	/* two tasks that end on their own: no stop comes between them */
@@ -117,7 +118,8 @@ static void test_exec_task_runs_clean(void **state)
 	gu_read_line(term, flag_fd, sizeof(flag_fd));
 	flag_fd[strcspn(flag_fd, "\n")] = '\0';
 	assert_true(strncmp(flag_fd, "fds-above-2 ", 12) == 0);
-	assert_true(atoi(flag_fd + 12) > 2 && atoi(flag_fd + 12) != 40);
+	fd = strtol(flag_fd + 12, NULL, 10);
+	assert_true(fd > 2 && fd != 40);
 	expect_line(term, "stopflag-fd", flag_fd + 11);
 	for (int i = 0; i < 2; i++) {
 		const char *report = i ? hup : term;

@@ -6,6 +6,7 @@
  *   mechanisms.c  the seven wake mechanisms, each behind struct mech
  *   nowait.c      the cost of a set that nobody waits for, syscalls counted
  *   group.c       group mode: real groups, four stop scenarios
+ *   exec.c        exec mode: an exec task notices the stop, flag vs signal
  *   asleep.c      making sure a process really sleeps before we time it
  *   sync.c        shared memory, control-plane futexes, clocks, children
  *   stats.c       percentiles
@@ -50,6 +51,10 @@ struct group_opts {
 
 int wake_run(const struct wake_opts *opts);
 int group_run(const struct group_opts *opts);
+
+/* exec.c: exec mode (its own options), and the exec task it runs. */
+int exec_main(int argc, char *argv[]);
+int exec_waiter_main(int argc, char *argv[]);
 
 /* ---------------------------------------------------------------- mechanisms */
 

@@ -29,6 +29,7 @@ static void usage(FILE *f)
 	      "[--csv FILE]\n"
 	      "                           [--plot FILE.svg|FILE.png]\n"
 	      "       stopflag-bench group [--tasks N] [--rounds R] [--json]\n"
+	      "       stopflag-bench exec [--rounds R] [--json]\n"
 	      "       stopflag-bench --help | --version\n\n"
 	      "wake:  N waiter processes (default 8, at most 1024), R rounds "
 	      "(default 200,\n"
@@ -37,7 +38,11 @@ static void usage(FILE *f)
 	      "group: a group of N tasks (default 32) through the library, "
 	      "R rounds (default 20)\n"
 	      "       of the scenarios sigterm, request, task-sigkill, "
-	      "master-sigkill.\n\nmechanisms:\n", f);
+	      "master-sigkill.\n"
+	      "exec:  an exec task notices the stop through the flag and "
+	      "through its stop\n"
+	      "       signal, R rounds (default 50) of each.\n"
+	      "\nmechanisms:\n", f);
 	for (int i = 0; i < n; i++)
 		fprintf(f, "  %-9s %s\n", m[i]->name, m[i]->what);
 	fputs("\nSee stopflag-bench(1).\n", f);
@@ -251,6 +256,10 @@ int main(int argc, char *argv[])
 		return wake_main(argc - 1, argv + 1);
 	if (strcmp(mode, "group") == 0)
 		return group_main(argc - 1, argv + 1);
+	if (strcmp(mode, "exec") == 0)
+		return exec_main(argc - 1, argv + 1);
+	if (strcmp(mode, "exec-waiter") == 0)
+		return exec_waiter_main(argc - 1, argv + 1);
 	mode = "";
 	return bad("unknown mode '%s' (wake or group)", argv[1]);
 }
