@@ -1,8 +1,9 @@
 /*
  * group-exec-hygiene.c - what a task inherits, and what it does not:
  *   - an exec task has only fds 0, 1, 2 and the flag's, which
- *     STOPFLAG_FD names (neither when the flag is withheld, even if the
- *     master inherited a STOPFLAG_FD itself), an empty signal mask, no
+ *     STOPFLAG_FD names, with STOPFLAG_TASK its name (none of them when
+ *     the flag is withheld, even if the master inherited them itself), an
+ *     empty signal mask, no
  *     ignored signals (caught ones cannot survive an exec anyway), its own process group (in the master's session),
  *     and PR_SET_PDEATHSIG set to its stop signal, kept across the exec;
  *   - a function task has its own process group, an empty mask, default
@@ -32,8 +33,8 @@
 #include "grouputil.h"
 #include "testutil.h"
 
-/* Dirty the master: an fd without close-on-exec (twice), a STOPFLAG_FD of
- * its own, SIGUSR2 blocked,
+/* Dirty the master: an fd without close-on-exec (twice), a STOPFLAG_FD and
+ * STOPFLAG_TASK of its own, SIGUSR2 blocked,
  * SIGUSR1 and SIGPIPE ignored, and the C library's own signals 32 and 33
  * ignored too (sigaction() refuses them; `make check` has been seen to
  * hand them down ignored). */
@@ -58,10 +59,12 @@ static void dirty(bool on)
 		assert_true(dirty_fd > 2);
 		assert_int_equal(dup2(dirty_fd, 40), 40);
 		setenv("STOPFLAG_FD", "40", 1);
+		setenv("STOPFLAG_TASK", "outer", 1);
 	} else {
 		close(dirty_fd);
 		close(40);
 		unsetenv("STOPFLAG_FD");
+		unsetenv("STOPFLAG_TASK");
 	}
 	sigemptyset(&usr2);
 	sigaddset(&usr2, SIGUSR2);
@@ -115,6 +118,8 @@ static void test_exec_task_runs_clean(void **state)
 	/* term has the flag: one fd above 2, the one its STOPFLAG_FD names */
 	expect_line(hup, "fds-above-2", "");
 	expect_line(hup, "stopflag-fd", " none");
+	expect_line(hup, "stopflag-task", " none");
+	expect_line(term, "stopflag-task", " term");
 	gu_read_line(term, flag_fd, sizeof(flag_fd));
 	flag_fd[strcspn(flag_fd, "\n")] = '\0';
 	assert_true(strncmp(flag_fd, "fds-above-2 ", 12) == 0);
