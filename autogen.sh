@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 # The Debian packages the build needs.  Later features add theirs here.
 # gnuplot-nox draws `make bench`'s plots (stopflag-bench --plot).
 deps="gcc make autoconf automake libtool pkg-config autoconf-archive
-liburcu-dev libcmocka-dev libinih-dev libsystemd-dev gnuplot-nox"
+liburcu-dev libcmocka-dev libinih-dev libsystemd-dev gnuplot-nox python3-dev"
 
 installed() {
 	dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null | grep -qx installed

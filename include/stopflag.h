@@ -84,9 +84,10 @@ struct sf_cause {
  */
 SF_EXPORT const char *sf_reason_name(enum sf_reason reason);
 
-/* A stop flag.  It lives on one anonymous shared page (never named, never
- * reachable by path), so that every process forked after sf_flag_create()
- * shares it. */
+/* A stop flag.  It lives on one shared page (never named, never reachable
+ * by a path in the filesystem), so that every process forked after
+ * sf_flag_create() shares it.  A group's flag is a sealed memfd page that
+ * exec tasks inherit too (see sf_flag_from_env()). */
 typedef struct sf_flag sf_flag;
 
 /*
@@ -199,6 +200,56 @@ SF_EXPORT int sf_flag_cause(const sf_flag *flag, struct sf_cause *cause);
  * exec() resets it to the default action.  blocks: no.
  */
 SF_EXPORT int sf_flag_catch_signal(sf_flag *flag, int signo);
+
+/* ------------------------------------------------------------------ */
+/* In a program a task exec'd (any language, see stopflag(1))          */
+/* ------------------------------------------------------------------ */
+
+/* The environment variable that names the group's flag in an exec task:
+ * STOPFLAG_FD=<fd>.  The fd is a memfd named "stopflag", one page long,
+ * sealed with F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL (ftruncate() on it
+ * fails with EPERM), never named in the filesystem.  Like any page, it is
+ * reachable through /proc/PID/fd by processes of the same user. */
+#define SF_FLAG_ENV "STOPFLAG_FD"
+
+/*
+ * sf_flag_from_env - map the group's flag that STOPFLAG_FD names.
+ *
+ * It trusts the variable only once the fd is a memfd named "stopflag"
+ * (checked where /proc is mounted), read-write, with exactly the seals
+ * above and one page long; then it maps the page shared.  Every sf_flag_*
+ * call works on the result: wait, is_set, cause, set, catch_signal,
+ * destroy (which unmaps it and leaves the fd open), and sf_flag_stop_all().
+ * The fd is left open and inheritable, so the program's own children (a
+ * shell's commands) can join too.
+ * Returns 0 and stores the flag in *flagp; -ENOENT (no STOPFLAG_FD),
+ * -EBADF (the fd it names is not open), -EINVAL (flagp NULL, the value is
+ * not a decimal fd number, or the fd is not a stopflag page), or the error
+ * of mmap().
+ * signal: no.  threads: yes, unless another thread changes the environment
+ * meanwhile (getenv()).  fork: children forked afterwards share the flag;
+ * across exec() the mapping is gone, the fd and the variable stay unless
+ * closed or unset.  blocks: no.
+ */
+SF_EXPORT int sf_flag_from_env(sf_flag **flagp);
+
+/*
+ * sf_flag_stop_all - ask the whole group to stop, from a program a task
+ * exec'd (or any process holding the flag): what sf_task_stop_all() does
+ * in a function task.  It sets the flag, reason SF_REASON_REQUEST with
+ * `code`, which the group then returns as its exit status (modulo 256),
+ * under every strategy.  The cause's pid is the caller's process group
+ * (getpgrp()): every task runs in a process group of its own, whose id is
+ * the task's pid, so the master names the task the caller belongs to,
+ * however deep below it the caller runs (a command of a task's shell
+ * script).  It also rings the master's doorbell, so the request is seen
+ * even if a task erased the futex word's record of who sleeps on it.
+ * Returns 1 if this call set the flag, 0 if it was set already, -EINVAL
+ * (NULL flag).
+ * signal: yes.  threads: yes.  fork: n/a (acts on the shared page).
+ * blocks: no.
+ */
+SF_EXPORT int sf_flag_stop_all(sf_flag *flag, int code);
 
 /* ------------------------------------------------------------------ */
 /* Inside a task (a forked child)                                      */
@@ -359,7 +410,10 @@ SF_EXPORT int sf_group_add(sf_group *group, const char *name, sf_task_fn *fn,
 
 /*
  * sf_group_add_exec - add a task that execs argv[0] (searched in PATH) with
- * argv.  argv is copied.  Only fds 0, 1 and 2 are inherited; signal
+ * argv.  argv is copied.  Only fds 0, 1 and 2 are inherited, and the
+ * group's flag: its memfd, with STOPFLAG_FD=<fd> and STOPFLAG_TASK=<name>
+ * in the environment (see sf_flag_from_env(); sf_group_set_pass_flag()
+ * withholds them).  Signal
  * dispositions and mask are reset; it runs in its own process group;
  * PR_SET_PDEATHSIG, kept across the exec, delivers the task's stop signal
  * if the master dies.
@@ -424,9 +478,9 @@ SF_EXPORT int sf_group_set_restart(sf_group *group, int task_id,
  * sf_group_set_stop_signal - the signal a task gets when the group stops,
  * or when it alone is stopped to be restarted with a sibling (default
  * SIGTERM); also delivered by PR_SET_PDEATHSIG if the master dies.  It
- * goes to the task's whole process group.  An exec task knows no other
- * stop; a function task sees the flag as well, and catches this signal
- * (see sf_task_fn).
+ * goes to the task's whole process group.  A function task sees the flag
+ * as well, and catches this signal (see sf_task_fn); an exec task sees
+ * the flag if it joins it (sf_flag_from_env(), stopflag(1)).
  * Returns 0, -EINVAL (a signal that cannot be caught, that the C library
  * keeps for itself, or whose default action does not end a process:
  * SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGTSTP, SIGTTIN, SIGTTOU), -ENOENT
@@ -435,6 +489,17 @@ SF_EXPORT int sf_group_set_restart(sf_group *group, int task_id,
  */
 SF_EXPORT int sf_group_set_stop_signal(sf_group *group, int task_id,
 				       int signo);
+
+/*
+ * sf_group_set_pass_flag - whether an exec task inherits the group's flag
+ * (default true): its memfd, STOPFLAG_FD and STOPFLAG_TASK.  With false it
+ * gets none of them, and those the master itself inherited are removed
+ * from its environment too.  A function task always shares the flag.
+ * Returns 0, -EINVAL (NULL group, or a function task), -ENOENT (no such
+ * task), -EBUSY.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_pass_flag(sf_group *group, int task_id, bool pass);
 
 /*
  * sf_group_set_log - where the group logs starts, exits, restarts, the stop

@@ -1,8 +1,9 @@
 /*
  * exec-report.c - run as an exec task, writes what it inherited to the
- * file named by argv[1]: its open fds above 2, its signal mask and ignored
- * signals (from /proc/self/status), whether it leads its own process
- * group, its session, and its parent-death signal.
+ * file named by argv[1]: its open fds above 2, STOPFLAG_FD and
+ * STOPFLAG_TASK, its signal
+ * mask and ignored signals (from /proc/self/status), whether it leads its
+ * own process group, its session, and its parent-death signal.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -49,6 +50,10 @@ int main(int argc, char **argv)
 	if (argc != 2 || !(out = fopen(argv[1], "w")))
 		return 2;
 	report_fds(out);
+	fprintf(out, "stopflag-fd %s\n",
+		getenv("STOPFLAG_FD") ? getenv("STOPFLAG_FD") : "none");
+	fprintf(out, "stopflag-task %s\n",
+		getenv("STOPFLAG_TASK") ? getenv("STOPFLAG_TASK") : "none");
 	report_signals(out);
 	prctl(PR_GET_PDEATHSIG, &pdeathsig);
 	fprintf(out, "own-pgrp %d\n", getpgrp() == getpid());

@@ -1,6 +1,9 @@
 /*
  * group-exec-hygiene.c - what a task inherits, and what it does not:
- *   - an exec task has only fds 0, 1 and 2, an empty signal mask, no
+ *   - an exec task has only fds 0, 1, 2 and the flag's, which
+ *     STOPFLAG_FD names, with STOPFLAG_TASK its name (none of them when
+ *     the flag is withheld, even if the master inherited them itself), an
+ *     empty signal mask, no
  *     ignored signals (caught ones cannot survive an exec anyway), its own process group (in the master's session),
  *     and PR_SET_PDEATHSIG set to its stop signal, kept across the exec;
  *   - a function task has its own process group, an empty mask, default
@@ -30,7 +33,8 @@
 #include "grouputil.h"
 #include "testutil.h"
 
-/* Dirty the master: an fd without close-on-exec (twice), SIGUSR2 blocked,
+/* Dirty the master: an fd without close-on-exec (twice), a STOPFLAG_FD and
+ * STOPFLAG_TASK of its own, SIGUSR2 blocked,
  * SIGUSR1 and SIGPIPE ignored, and the C library's own signals 32 and 33
  * ignored too (sigaction() refuses them; `make check` has been seen to
  * hand them down ignored). */
@@ -54,9 +58,13 @@ static void dirty(bool on)
 		dirty_fd = open("/dev/null", O_RDONLY);
 		assert_true(dirty_fd > 2);
 		assert_int_equal(dup2(dirty_fd, 40), 40);
+		setenv("STOPFLAG_FD", "40", 1);
+		setenv("STOPFLAG_TASK", "outer", 1);
 	} else {
 		close(dirty_fd);
 		close(40);
+		unsetenv("STOPFLAG_FD");
+		unsetenv("STOPFLAG_TASK");
 	}
 	sigemptyset(&usr2);
 	sigaddset(&usr2, SIGUSR2);
@@ -90,8 +98,9 @@ static void expect_line(const char *path, const char *key, const char *want)
 static void test_exec_task_runs_clean(void **state)
 {
 	const char *term = gu_tmp("term"), *hup = gu_tmp("hup");
-	char sid[32];
+	char sid[32], flag_fd[32];
 	sf_group *g = gu_group();
+	long fd;
 
 	tu_watchdog(20, __func__);
 	/* two tasks that end on their own: no stop comes between them */
@@ -101,14 +110,25 @@ static void test_exec_task_runs_clean(void **state)
 	assert_int_equal(sf_group_add_exec(g, "hup",
 		gu_argv(gu_built("exec-report"), hup, (char *)NULL)), 1);
 	assert_int_equal(sf_group_set_stop_signal(g, 1, SIGHUP), 0);
+	assert_int_equal(sf_group_set_pass_flag(g, 1, false), 0);
 	dirty(true);
 	assert_int_equal(sf_group_run(g), 0);
 	dirty(false);
 	snprintf(sid, sizeof(sid), " %d", (int)getsid(0));
+	/* term has the flag: one fd above 2, the one its STOPFLAG_FD names */
+	expect_line(hup, "fds-above-2", "");
+	expect_line(hup, "stopflag-fd", " none");
+	expect_line(hup, "stopflag-task", " none");
+	expect_line(term, "stopflag-task", " term");
+	gu_read_line(term, flag_fd, sizeof(flag_fd));
+	flag_fd[strcspn(flag_fd, "\n")] = '\0';
+	assert_true(strncmp(flag_fd, "fds-above-2 ", 12) == 0);
+	fd = strtol(flag_fd + 12, NULL, 10);
+	assert_true(fd > 2 && fd != 40);
+	expect_line(term, "stopflag-fd", flag_fd + 11);
 	for (int i = 0; i < 2; i++) {
 		const char *report = i ? hup : term;
 
-		expect_line(report, "fds-above-2", "");
 		expect_line(report, "SigBlk:", "\t0000000000000000");
 		expect_line(report, "SigIgn:", "\t0000000000000000");
 		expect_line(report, "own-pgrp", " 1");

@@ -8,6 +8,7 @@
  *   group.c       group mode: real groups, four stop scenarios
  *   scale.c       scale mode: N tasks started and stopped, and the floors
  *   scale-report.c  scale mode's table, JSON and plot
+ *   exec.c        exec mode: an exec task notices the stop, flag vs signal
  *   asleep.c      making sure a process really sleeps before we time it
  *   sync.c        shared memory, control-plane futexes, clocks, children
  *   stats.c       percentiles
@@ -86,6 +87,10 @@ struct scale_sample {
 int scale_report(const struct scale_opts *opts,
 		 const struct scale_sample *all, int nkinds,
 		 const char *const *kind_names, FILE *human);
+
+/* exec.c: exec mode (its own options), and the exec task it runs. */
+int exec_main(int argc, char *argv[]);
+int exec_waiter_main(int argc, char *argv[]);
 
 /* ---------------------------------------------------------------- mechanisms */
 

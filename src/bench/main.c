@@ -32,6 +32,7 @@ static void usage(FILE *f)
 	      "       stopflag-bench scale [--sizes N,N,...] [--rounds R] "
 	      "[--json]\n"
 	      "                            [--plot FILE.svg|FILE.png]\n"
+	      "       stopflag-bench exec [--rounds R] [--json]\n"
 	      "       stopflag-bench --help | --version\n\n"
 	      "wake:  N waiter processes (default 8, at most 1024), R rounds "
 	      "(default 200,\n"
@@ -45,8 +46,11 @@ static void usage(FILE *f)
 	      "10,100,1000, each\n"
 	      "       at most 1024), R rounds (default 3, at most 100), next "
 	      "to a vfork spawn\n"
-	      "       loop, a fork+futex+reap floor and Python's subprocess."
-	      "\n\nmechanisms:\n", f);
+	      "       loop, a fork+futex+reap floor and Python's subprocess.\n"
+	      "exec:  an exec task notices the stop through the flag and "
+	      "through its stop\n"
+	      "       signal, R rounds (default 50) of each.\n"
+	      "\nmechanisms:\n", f);
 	for (int i = 0; i < n; i++)
 		fprintf(f, "  %-11s %s\n", m[i]->name, m[i]->what);
 	fputs("\nSee stopflag-bench(1).\n", f);
@@ -339,6 +343,10 @@ int main(int argc, char *argv[])
 		return group_main(argc - 1, argv + 1);
 	if (strcmp(mode, "scale") == 0)
 		return scale_main(argc - 1, argv + 1);
+	if (strcmp(mode, "exec") == 0)
+		return exec_main(argc - 1, argv + 1);
+	if (strcmp(mode, "exec-waiter") == 0)
+		return exec_waiter_main(argc - 1, argv + 1);
 	mode = "";
-	return bad("unknown mode '%s' (wake, group or scale)", argv[1]);
+	return bad("unknown mode '%s' (wake, group, scale or exec)", argv[1]);
 }

@@ -172,6 +172,17 @@ static void set_stop_signal(struct loading *l, struct sfd_task_conf *t,
 		bad_value(l, key, why);
 }
 
+static void set_flag(struct loading *l, struct sfd_task_conf *t,
+		     const struct sfd_raw_key *key)
+{
+	if (strcmp(key->value, "yes") == 0)
+		t->no_flag = false;
+	else if (strcmp(key->value, "no") == 0)
+		t->no_flag = true;
+	else
+		bad_value(l, key, "give yes or no");
+}
+
 static void set_interval(struct loading *l, struct sfd_task_conf *t,
 			 const struct sfd_raw_key *key)
 {
@@ -237,6 +248,7 @@ static const struct task_key {
 } task_keys[] = {
 	{ "restart", ALL_TYPES, false, set_restart },
 	{ "command", TYPE(SFD_EXEC), true, set_command },
+	{ "flag", TYPE(SFD_EXEC), false, set_flag },
 	{ "stop-signal", ALL_TYPES, false, set_stop_signal },
 	{ "interval", TYPE(SFD_HEARTBEAT), false, set_interval },
 	{ "path", TYPE(SFD_WATCH_FILE), true, set_path },

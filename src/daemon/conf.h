@@ -35,6 +35,7 @@ struct sfd_task_conf {
 	enum sf_restart restart;
 	int stop_signal;          /* 0: the library's default (SIGTERM) */
 	char **argv;              /* exec: one allocation */
+	bool no_flag;             /* exec: `flag = no`, no STOPFLAG_FD */
 	int interval_ms;          /* heartbeat */
 	char *watch_dir;          /* watch-file: absolute directory ... */
 	char *watch_name;         /* ... and the name that appears in it */

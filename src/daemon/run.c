@@ -87,6 +87,8 @@ static int configure_task(sf_group *g, const struct sfd_task_conf *t)
 		err = sf_group_set_restart(g, id, t->restart);
 	if (err == 0 && t->stop_signal)
 		err = sf_group_set_stop_signal(g, id, t->stop_signal);
+	if (err == 0 && t->no_flag)
+		err = sf_group_set_pass_flag(g, id, false);
 	for (size_t i = 0; err == 0 && i < t->n_options; i++)
 		err = sf_group_set_option(g, id, t->options[i].key,
 					  t->options[i].value);

@@ -239,16 +239,17 @@ static int sleep_once(sf_flag *flag, const struct timespec *deadline,
 	/* deadline: absolute CLOCK_MONOTONIC, the same one on every retry */
 	ret = futex(&flag->word, FUTEX_WAIT_BITSET, v, deadline, NULL,
 		    (int32_t)bitset);
-	if (ret == 0 || errno == EAGAIN || errno == EINTR)
+	if (ret == 0 || errno == EAGAIN)
 		return 0;
-	return -errno;
+	return -errno; /* -EINTR: the caller absorbs it or reports it */
 }
 
 /* The set is published in the word after the cause is recorded, so a
  * waiter that sees WORD_SET has its wakeup even if the cause is not there
- * (which only a scribbled page can show). */
-int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
-			const volatile int *stop)
+ * (which only a scribbled page can show).  intr: report a sleep a signal
+ * handler interrupted as -EINTR instead of sleeping again. */
+static int wait_loop(sf_flag *flag, const struct timespec *deadline,
+		     const volatile int *stop, bool intr)
 {
 	int saved_errno = errno, ret = 0;
 
@@ -259,6 +260,8 @@ int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
 		return -EINVAL;
 	while (!sf_flag_is_set(flag) && !(stop && *stop)) {
 		ret = sleep_once(flag, deadline, SF__BITSET_TASK, stop);
+		if (ret == -EINTR && !intr)
+			ret = 0;
 		if (ret != 0)
 			break;
 	}
@@ -266,6 +269,17 @@ int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
 	if (ret == -ETIMEDOUT && (sf_flag_is_set(flag) || (stop && *stop)))
 		return 0;
 	return ret < 0 ? ret : 0;
+}
+
+int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
+			const volatile int *stop)
+{
+	return wait_loop(flag, deadline, stop, false);
+}
+
+int sf__flag_wait_intr(sf_flag *flag, const struct timespec *deadline)
+{
+	return wait_loop(flag, deadline, NULL, true);
 }
 
 int sf_flag_wait_until(sf_flag *flag, const struct timespec *deadline)
@@ -312,5 +326,5 @@ int sf__doorbell_wait(sf_flag *flag, const struct timespec *deadline,
 	errno = saved_errno;
 	if (ret == 1 || sf_flag_is_set(flag))
 		return 1;
-	return ret;
+	return ret == -EINTR ? 0 : ret;
 }

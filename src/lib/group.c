@@ -23,7 +23,8 @@ int sf_group_create(sf_group **groupp)
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
-	err = sf_flag_create(&g->flag);
+	/* A memfd page: exec tasks inherit it (flagfd.c, spawn.c). */
+	err = sf__flag_create_memfd(&g->flag, &g->flag_fd);
 	if (err < 0) {
 		free(g);
 		return err;
@@ -63,6 +64,7 @@ void sf_group_destroy(sf_group *g)
 	free(g->tasks);
 	free(g->restarts);
 	sf_flag_destroy(g->flag);
+	close(g->flag_fd);
 	free(g);
 }
 
@@ -280,6 +282,17 @@ int sf_group_set_restart(sf_group *g, int task_id, enum sf_restart restart)
 		err = -EINVAL;
 	if (err == 0)
 		g->tasks[task_id]->restart = restart;
+	return err;
+}
+
+int sf_group_set_pass_flag(sf_group *g, int task_id, bool pass)
+{
+	int err = task_settable(g, task_id);
+
+	if (err == 0 && !g->tasks[task_id]->argv)
+		err = -EINVAL; /* a function task shares the flag anyway */
+	if (err == 0)
+		g->tasks[task_id]->no_flag = !pass;
 	return err;
 }
 

@@ -60,6 +60,7 @@ struct sf_task {
 	sf_task_fn *fn;           /* a function task, or NULL */
 	void *arg;
 	char **argv;              /* an exec task (NULL-terminated), or NULL */
+	bool no_flag;             /* an exec task not given the flag's fd */
 	struct sf__option *options;
 	int noptions;
 	int stop_signal;
@@ -96,6 +97,7 @@ struct sf__stop {
 
 struct sf_group {
 	sf_flag *flag;
+	int flag_fd;              /* its memfd, close-on-exec (flagfd.c) */
 	struct sf_task **tasks;
 	int ntasks, cap;
 
@@ -150,6 +152,11 @@ void sf__start_pending(sf_group *g); /* restarts, once nobody cycles */
 void sf__stop_all(sf_group *g);      /* SF__STOP to every task */
 void sf__expire(sf_group *g, int64_t now); /* SF__GRACE where it ran out */
 int64_t sf__next_kill(const sf_group *g);  /* earliest kill_at, or 0 */
+
+/* execenv.c: the environment of an exec task, built in the master before
+ * fork(): one allocation (free() it, not its strings); NULL if memory ran
+ * out. */
+char **sf__exec_env(const sf_group *g, const struct sf_task *t);
 
 /* spawn.c */
 int sf__spawn(sf_group *g, struct sf_task *t, int *errnum);

@@ -9,6 +9,7 @@
 #define SF_INTERNAL_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,11 @@ struct sf_flag {
 #define SF__WORD_WAITERS 2  /* somebody sleeps on the word */
 #define SF__WORD_RING    4  /* the master's doorbell rang (SIGCHLD) */
 #define SF__WORD_NUDGE   16 /* bits 4..31 count nudges (sf__flag_nudge) */
+
+/* A new, unset flag on a sealed memfd page (flagfd.c), for a group whose
+ * exec tasks inherit it: *fdp is the memfd, close-on-exec, which the
+ * caller closes.  Returns 0 or a negative errno. */
+int sf__flag_create_memfd(sf_flag **flagp, int *fdp);
 
 /* Futex bitsets: tasks and the master sleep on the same word, but a
  * doorbell ring wakes only the master.  A set wakes both. */
@@ -65,6 +71,15 @@ int sf__doorbell_wait(sf_flag *flag, const struct timespec *deadline,
 /* Fault the flag's page in, writable, in the calling process: a write
  * that changes nothing (flag.c says why).  Async-signal-safe. */
 void sf__flag_touch(sf_flag *flag);
+
+/*
+ * sf__flag_wait_intr - sf_flag_wait_until() that returns -EINTR when a
+ * signal handler interrupted its sleep, for a caller that must run its own
+ * handlers then and wait again toward the same deadline (the Python
+ * module, PEP 475).  A flag set by the handler itself is seen on that next
+ * call.  Kept internal so that sf_flag_wait()'s "never -EINTR" stands.
+ */
+int sf__flag_wait_intr(sf_flag *flag, const struct timespec *deadline);
 
 /* The caller's pid, cached per process on a MADV_WIPEONFORK page (see
  * pid.c): one load once known, a getpid() the first time.  Async-signal-

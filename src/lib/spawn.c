@@ -15,7 +15,8 @@
  *     master died before the signal was armed, nobody would send it),
  *     installs its stop handlers, unblocks, runs;
  *   - exec task: marks every fd but 0, 1, 2 and the one it is to keep
- *     close-on-exec, resets the C library's reserved signals, clears the
+ *     (the flag's memfd, unless the task withholds it) close-on-exec,
+ *     resets the C library's reserved signals, clears the
  *     mask, makes the same getppid() check, and execs.  An exec error
  *     goes back to the master over a close-on-exec pipe; EOF on that pipe
  *     means the exec succeeded.
@@ -39,6 +40,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -162,7 +164,7 @@ struct exec_plan {
 
 /* Every fd but 0, 1, 2 and the kept one becomes close-on-exec (the error
  * pipe already is), and the kept one loses its close-on-exec. */
-static void close_inherited_fds(const struct exec_plan *p)
+static int close_inherited_fds(const struct exec_plan *p)
 {
 	int keep[2] = { p->errfd, p->keep_fd };
 	int err = 0;
@@ -174,8 +176,9 @@ static void close_inherited_fds(const struct exec_plan *p)
 	close_range_(3, INT_MAX, CLOSE_RANGE_CLOEXEC, &err);
 	if (err != 0) /* before Linux 5.11: no CLOSE_RANGE_CLOEXEC */
 		close_all_but(keep);
-	if (p->keep_fd >= 0)
-		fcntl(p->keep_fd, F_SETFD, 0);
+	if (p->keep_fd >= 0 && fcntl(p->keep_fd, F_SETFD, 0) < 0)
+		return -1;
+	return 0;
 }
 
 /*
@@ -196,7 +199,11 @@ static int exec_child(void *arg)
 	setpgid(0, 0);
 	reset_dispositions();
 	prctl(PR_SET_PDEATHSIG, p->stop_signal);
-	close_inherited_fds(p);
+	if (close_inherited_fds(p) < 0) { /* the flag's fd stays shut */
+		err = errno;
+		(void)!write(p->errfd, &err, sizeof(err));
+		_exit(SF__EX_NOEXEC);
+	}
 	reset_reserved_signals();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -434,9 +441,19 @@ static int spawn_function(sf_group *g, struct sf_task *t, int *errnum)
  */
 int sf__spawn(sf_group *g, struct sf_task *t, int *errnum)
 {
-	int ret = t->argv ? spawn_exec(g, t, NULL, -1, errnum)
-			  : spawn_function(g, t, errnum);
+	char **envp = NULL;
+	int ret;
 
+	/* An exec task's environment (execenv.c: STOPFLAG_FD, STOPFLAG_TASK)
+	 * is built here, before the clone: its child may not allocate. */
+	if (t->argv && !(envp = sf__exec_env(g, t))) {
+		*errnum = ENOMEM;
+		return SF__EX_OSERR;
+	}
+	ret = t->argv ? spawn_exec(g, t, envp, t->no_flag ? -1 : g->flag_fd,
+				   errnum)
+		      : spawn_function(g, t, errnum);
+	free(envp);
 	if (ret == 0)
 		t->pidfd = pidfd_open_(t->pid);
 	return ret;
