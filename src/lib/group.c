@@ -451,6 +451,15 @@ int sf_group_set_hooks(sf_group *g, void (*on_ready)(void *ctx),
 
 /* ------------------------------------------------------------ reports */
 
+int sf_group_set_keeper(sf_group *g, bool keeper)
+{
+	int err = settable(g);
+
+	if (err == 0)
+		g->keeper = keeper;
+	return err;
+}
+
 int sf_group_cause(const sf_group *g, struct sf_cause *cause,
 		   const char **task_name)
 {
@@ -798,17 +807,11 @@ static void prepare(sf_group *g)
 	}
 }
 
-int sf_group_run(sf_group *g)
+int sf__master_run(sf_group *g)
 {
 	struct master_env env;
 	int err, status;
 
-	if (!g)
-		return -EINVAL;
-	if (g->phase != SF__NEW)
-		return -EBUSY;
-	if (g->ntasks == 0)
-		return -EINVAL;
 	g->restarts = calloc((size_t)g->max_restarts + 1, sizeof(*g->restarts));
 	if (!g->restarts)
 		return -ENOMEM;
@@ -830,5 +833,22 @@ int sf_group_run(sf_group *g)
 	status = exit_status(g);
 	sf__log(g, LOG_INFO, "stopped: every process reaped; exit status %d",
 		status);
+	return status;
+}
+
+int sf_group_run(sf_group *g)
+{
+	int status;
+
+	if (!g)
+		return -EINVAL;
+	if (g->phase != SF__NEW)
+		return -EBUSY;
+	if (g->ntasks == 0)
+		return -EINVAL;
+	if (!g->keeper)
+		return sf__master_run(g);
+	status = sf__keeper_run(g); /* keeper.c */
+	g->phase = SF__DONE;
 	return status;
 }

@@ -82,6 +82,7 @@ struct sf_group {
 
 	int grace_ms;
 	enum sf_strategy strategy;
+	bool keeper;              /* sf_group_set_keeper() */
 	int max_restarts, period_ms;
 	int64_t *restarts;        /* ring: times of the last max_restarts + 1 */
 	long nrestarts;
@@ -118,6 +119,13 @@ struct sf_task *sf__task_by_pid(const sf_group *g, pid_t pid);
 bool sf__stop_due(const sf_group *g);
 const char *sf__signal_name(int signo);
 const char *sf__strategy_name(enum sf_strategy strategy);
+
+/* group.c: the master's whole run (sf_group_run() without a keeper). */
+int sf__master_run(sf_group *g);
+
+/* keeper.c: sf_group_run() as a keeper and a forked master; the result
+ * and cause are the master's, or its death's. */
+int sf__keeper_run(sf_group *g);
 
 /* supervise.c: one event to one task, through the table. */
 void sf__dispatch(sf_group *g, struct sf_task *t, enum sf__event ev,
