@@ -513,12 +513,32 @@ static void explore(struct sim *s, const struct state *st) // NOLINT(misc-no-rec
 	}
 }
 
+/* A keeper's master SIGKILLed: whatever the group was doing, the keeper
+ * stops everything it left, within the grace from then, and returns
+ * 128 + 9 with cause KILLED 9, the master's pid and no task. */
+static int inner_killed(const struct st_shared *sh, struct st_expect *ex)
+{
+	for (int i = 0; i < sh->sc.nfaults; i++) {
+		const struct st_fault_rec *r = &sh->fault[i];
+
+		if (sh->sc.fault[i].kind != ST_F_KILL_INNER || !r->fired)
+			continue;
+		ex->out[ex->n++] = (struct st_outcome){
+			ST_OUT_STOP, SF_REASON_KILLED, SIGKILL, 128 + SIGKILL,
+			-1, r->pid, 0, r->ns };
+		return 1;
+	}
+	return 0;
+}
+
 void st_oracle(const struct st_shared *sh, struct st_expect *ex)
 {
 	static struct sim s;
 	struct state st;
 
 	memset(ex, 0, sizeof(*ex));
+	if (inner_killed(sh, ex))
+		return;
 	memset(&s, 0, sizeof(s));
 	memset(&st, 0, sizeof(st));
 	st.up = (1u << sh->sc.ntasks) - 1;
