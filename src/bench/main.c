@@ -37,7 +37,8 @@ static void usage(FILE *f)
 	      "group: a group of N tasks (default 32) through the library, "
 	      "R rounds (default 20)\n"
 	      "       of the scenarios sigterm, request, task-sigkill, "
-	      "master-sigkill.\n\nmechanisms:\n", f);
+	      "master-sigkill,\n"
+	      "       keeper-sigkill, keeper-master-sigkill.\n\nmechanisms:\n", f);
 	for (int i = 0; i < n; i++)
 		fprintf(f, "  %-9s %s\n", m[i]->name, m[i]->what);
 	fputs("\nSee stopflag-bench(1).\n", f);

@@ -153,7 +153,7 @@ static int by_pid(const void *a, const void *b)
 }
 
 /* Mark in mine[] every descendant of K among all[] (sorted by pid). */
-static void mark_descendants(const struct proc *all, int n, char *mine)
+static void mark_descendants(const struct proc *all, int n, bool *mine)
 {
 	pid_t self = getpid();
 	bool grew = true;
@@ -171,7 +171,7 @@ static void mark_descendants(const struct proc *all, int n, char *mine)
 			parent = bsearch(&key, all, (size_t)n, sizeof(*all),
 					 by_pid);
 			if (parent && mine[parent - all])
-				mine[i] = grew = true;
+				mine[i] = grew = true; /* both bool */
 		}
 	}
 }
@@ -195,7 +195,8 @@ static struct proc *read_all(int procfd, int *n)
 		struct proc p;
 
 		if (!isdigit((unsigned char)d->d_name[0]) ||
-		    read_stat(procfd, (pid_t)atoi(d->d_name), &p) < 0)
+		    read_stat(procfd, (pid_t)strtol(d->d_name, NULL, 10),
+			      &p) < 0)
 			continue;
 		if (*n == cap) {
 			struct proc *more = realloc(all, sizeof(*all) *
@@ -232,13 +233,17 @@ static int signal_descendants(sf_group *g, int signo)
 {
 	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct proc *all;
-	char *mine;
+	bool *mine;
 	int n, count = 0;
 
 	if (procfd < 0)
 		return -errno;
 	all = read_all(procfd, &n);
-	mine = calloc((size_t)n + 1, 1);
+	if (n < 0) {
+		close(procfd);
+		return n;
+	}
+	mine = calloc((size_t)n + 1, sizeof(*mine));
 	if (mine && n > 0) {
 		qsort(all, (size_t)n, sizeof(*all), by_pid);
 		mark_descendants(all, n, mine);
@@ -259,7 +264,7 @@ static int signal_descendants(sf_group *g, int signo)
 	free(mine);
 	free(all);
 	close(procfd);
-	return n < 0 ? n : count;
+	return count;
 }
 
 /* ------------------------------------------------------------- the keeper */
@@ -387,6 +392,7 @@ int sf__keeper_run(sf_group *g)
 		sigaddset(&k.set, stop_signals[i]);
 	sigprocmask(SIG_BLOCK, &k.set, &saved);
 	keeper_pid = getpid();
+	fflush(NULL); /* or both would write what the caller buffered */
 	k.master = k.master_pid = fork();
 	if (k.master == 0)
 		master(g, res);
