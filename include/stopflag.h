@@ -483,6 +483,8 @@ SF_EXPORT int sf_group_set_hooks(sf_group *group,
  *   - Only both killed at once leaves what PR_SET_PDEATHSIG cannot reach
  *     (a task's own children, setsid() escapers, a task that ignores its
  *     stop signal).
+ *   - If the master cannot be forked, sf_group_run() returns 71 with
+ *     cause START_FAILED (the errno of fork()), the keeper's pid, no task.
  *   - Otherwise the result, the cause and the task name are the master's.
  * The same rule holds for the caller's own children: run none beside a
  * group.  Returns 0, -EINVAL (NULL group), -EBUSY (running or run).

@@ -396,8 +396,13 @@ int sf__keeper_run(sf_group *g)
 	k.master = k.master_pid = fork();
 	if (k.master == 0)
 		master(g, res);
-	if (k.master < 0) {
-		status = -errno;
+	if (k.master < 0) { /* as for a task's fork (stopflagd(8)): 71 */
+		g->cause = (struct sf_cause){ SF_REASON_START_FAILED, errno,
+					      keeper_pid };
+		g->cause_task = -1;
+		sf__log(g, LOG_ERR, "keeper: cannot fork the master: %s",
+			strerror(errno));
+		status = SF__EX_OSERR;
 	} else {
 		sf__log(g, LOG_INFO, "keeper: pid %d; the master is pid %d",
 			(int)keeper_pid, (int)k.master);

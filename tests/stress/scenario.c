@@ -134,13 +134,15 @@ static void gen_fault(struct st_rng *r, struct st_scenario *sc,
  * enough for them and a function task that forks a bomb into the rest. */
 static void gen_nproc(struct st_rng *r, struct st_scenario *sc)
 {
-	int k = pick_fn_task(r, sc), need = 1 + sc->ntasks;
+	int k = pick_fn_task(r, sc), need = 1 + sc->keeper + sc->ntasks;
 
 	for (int i = 0; i < sc->ntasks; i++)
 		need += sc->task[i].grandchildren + sc->task[i].setsid_child;
 	if (k < 0 || st_rng_chance(r, 40)) {
-		/* The master itself plus fewer tasks than the group has. */
-		sc->nproc_limit = 1 + st_rng_range(r, 0, sc->ntasks - 1);
+		/* The master itself (and its keeper) plus fewer tasks than
+		 * the group has. */
+		sc->nproc_limit = 1 + sc->keeper +
+				  st_rng_range(r, 0, sc->ntasks - 1);
 		return;
 	}
 	sc->nproc_limit = need + st_rng_range(r, 2, 8);
