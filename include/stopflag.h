@@ -510,6 +510,8 @@ SF_EXPORT int sf_group_set_keeper(sf_group *group, bool keeper);
  * one the caller forked itself is reaped when it ends, and at the stop it
  * is treated as a process a task left behind (SIGTERM, then SIGKILL).
  * Run no children of your own beside a group.
+ * With sf_group_set_keeper(), the caller keeps and a forked master does
+ * all of the above (see there).
  *
  * Returns only when every process it started, and every descendant it
  * adopted, has been reaped.  The value is the exit status of the table in
