@@ -21,6 +21,7 @@
 #include "testutil.h"
 
 #define ST_DEFER_MS 100
+#define ST_TERMINATOR_DEFER_MS 5000
 #define ST_MAX_ITEMS (2 * ST_MAX_FAULTS)
 
 struct item {
@@ -248,8 +249,13 @@ int st_inject(struct st_shared *sh, pid_t master, int master_fd)
 	for (int i = 0; i < sh->sc.nfaults; i++) {
 		int64_t at = sh->t0_ns + (int64_t)sh->sc.fault[i].at_ms * 1000000;
 
+		/* The terminator waits for a slow start: without it the
+		 * scenario would never end. */
+		int defer = sh->sc.fault[i].kind == ST_F_TERMINATOR ?
+			    ST_TERMINATOR_DEFER_MS : ST_DEFER_MS;
+
 		tl.item[tl.n++] = (struct item){
-			.at = at, .give_up = at + (int64_t)ST_DEFER_MS * 1000000,
+			.at = at, .give_up = at + (int64_t)defer * 1000000,
 			.fault = i };
 	}
 	while ((it = next_item(&tl)) != NULL) {
