@@ -527,6 +527,43 @@ SF_EXPORT int sf_group_set_hooks(sf_group *group,
 				 void *ctx);
 
 /*
+ * sf_group_set_keeper - run the group as two processes that cover each
+ * other's death (default: false, one process).  With it, sf_group_run()
+ * keeps the calling process as the keeper: a child subreaper that forks
+ * the master and runs nothing else.
+ *   - The master does everything sf_group_run() does without a keeper:
+ *     the log callback and the hooks of sf_group_set_hooks() run in it,
+ *     not in the caller.  They see a fork of the caller's memory: what
+ *     they change there the caller does not see, and the caller's pid
+ *     (getpid()) is not theirs.  Tasks' master is that process.
+ *   - The caller's SIGINT, SIGTERM, SIGQUIT and SIGHUP are blocked and
+ *     forwarded to the master (the cause then names the master's pid);
+ *     one that comes before the master exists is forwarded once it does.
+ *     SIGCHLD is blocked and taken with sigwaitinfo(): the keeper reaps
+ *     every child it has, the master and whatever is re-parented to it.
+ *   - If the keeper is killed, the master (PR_SET_PDEATHSIG with SIGPWR;
+ *     the master's own SIGPWR is taken for that while it runs) stops the
+ *     group as for a stop signal, cause PARENT_DIED: stop signals, grace,
+ *     SIGKILL.
+ *   - If the master is killed by signal N, everything it started comes
+ *     back to the keeper: every descendant gets SIGTERM and SIGCONT, then
+ *     SIGKILL after the grace (found in /proc, signalled through pidfds),
+ *     and sf_group_run() returns 128 + N once none is left (137 for
+ *     SIGKILL); sf_group_cause() then gives reason KILLED, code N, the
+ *     master's pid and no task name.
+ *   - Only both killed at once leaves what PR_SET_PDEATHSIG cannot reach
+ *     (a task's own children, setsid() escapers, a task that ignores its
+ *     stop signal).
+ *   - If the master cannot be forked, sf_group_run() returns 71 with
+ *     cause START_FAILED (the errno of fork()), the keeper's pid, no task.
+ *   - Otherwise the result, the cause and the task name are the master's.
+ * The same rule holds for the caller's own children: run none beside a
+ * group.  Returns 0, -EINVAL (NULL group), -EBUSY (running or run).
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_keeper(sf_group *group, bool keeper);
+
+/*
  * sf_group_run - start every task and supervise them until the group stops.
  *
  * The calling process becomes the master: it installs handlers for SIGINT,
@@ -544,6 +581,8 @@ SF_EXPORT int sf_group_set_hooks(sf_group *group,
  * one the caller forked itself is reaped when it ends, and at the stop it
  * is treated as a process a task left behind (SIGTERM, then SIGKILL).
  * Run no children of your own beside a group.
+ * With sf_group_set_keeper(), the caller keeps and a forked master does
+ * all of the above (see there).
  *
  * Returns only when every process it started, and every descendant it
  * adopted, has been reaped.  The value is the exit status of the table in

@@ -9,7 +9,7 @@
  *
  * N and R must match "waiters"/"tasks" and "rounds"; for wake, the results
  * must name exactly the mechanisms listed (default: all seven), for group
- * all four scenarios.  Exit 0 if valid, 1 with the reason otherwise.
+ * all six scenarios.  Exit 0 if valid, 1 with the reason otherwise.
  *
  * A small recursive-descent JSON parser, so the check needs nothing
  * beyond the C library.
@@ -366,9 +366,10 @@ static bool check_group(const struct jval *root, long n, long r)
 					    "max_ms", NULL };
 	static const char *const pct[] = { "p50_ms", "p90_ms", "max_ms",
 					   NULL };
-	char all[] = "sigterm,request,task-sigkill,master-sigkill";
-	char *want[4];
-	int nwant = split(all, want, 4);
+	char all[] = "sigterm,request,task-sigkill,master-sigkill,"
+		     "keeper-sigkill,keeper-master-sigkill";
+	char *want[6];
+	int nwant = split(all, want, 6);
 
 	if (!exact_keys(root, top))
 		return false;

@@ -113,10 +113,10 @@ else
 	echo "note: gnuplot is not installed; the drawing itself was not tried"
 fi
 
-# --- group: the four scenarios through real groups
+# --- group: the six scenarios through real groups
 if bounded group "$bench" group --tasks 2 --rounds 1 --json; then
 	"$check" group 2 1 <"$dir/group.out" &&
-		ok "group --json follows the schema (4 scenarios)" ||
+		ok "group --json follows the schema (6 scenarios)" ||
 		{ fail "group --json does not follow the schema"; cat "$dir/group.out"; }
 else
 	fail "group exited $rc"; show group

@@ -38,7 +38,7 @@ for fd in 0 1 2; do
 	[ "$(readlink "/proc/$daemon/fd/$fd")" = /dev/null ] ||
 		fail "fd $fd of the daemon is $(readlink "/proc/$daemon/fd/$fd")"
 done
-kids=$(children_of "$daemon")
+kids=$(tasks_of "$daemon")
 [ "$(echo $kids | wc -w)" -eq 2 ] || fail "expected 2 tasks, found: $kids"
 [ -s "$dir/err" ] && fail "the starter wrote to stderr"
 ok "detached: own session, not a leader, cwd /, stdio /dev/null"
@@ -71,7 +71,7 @@ pids="$pids $daemon"
 run --daemonize --pidfile pid -c daemon.conf
 [ "$rc" -eq 75 ] || fail "pidfile held: the starter exited $rc, not 75"
 grep -q "already running as pid $daemon" "$dir/err" || fail "the holder is not named"
-kids=$(children_of "$daemon")
+kids=$(tasks_of "$daemon")
 kill -TERM "$daemon"
 gone_within 5000 "$daemon" $kids || fail "the daemon did not stop on SIGTERM"
 ok "a held pidfile: the starter exits 75"

@@ -77,7 +77,8 @@ command = sleep 1000
 type = exec
 command = sleep 1000
 EOF2
-limited 2 -c nofork.conf
+# Three: the keeper, the master and the first task (stopflagd(8)).
+limited 3 -c nofork.conf
 stopped
 [ "$rc" -eq 71 ] || fail "no fork: exit status $rc, not 71"
 grep -q 'task second: cannot start: fork' "$dir/log" ||

@@ -55,6 +55,17 @@ children_of() {
 	cat /proc/"$1"/task/*/children 2>/dev/null
 }
 
+# stopflagd runs as two processes (stopflagd(8)): the one started, the
+# keeper, and its one child, the master, whose children are the tasks.
+master_of() {
+	children_of "$1"
+}
+
+# The pids of the tasks of stopflagd $1.
+tasks_of() {
+	for m in $(master_of "$1"); do children_of "$m"; done
+}
+
 # run [ARG...]: stopflagd ARG... in $dir, bounded by the watchdog; stdout in
 # $dir/out, stderr in $dir/err, exit status in $rc.
 run() {
@@ -76,11 +87,12 @@ launch() {
 }
 
 # start [ARG...]: launch, then wait (bounded) until it says every task
-# runs.  Sets $kids to its tasks' pids.
+# runs.  Sets $master to its master's pid, $kids to its tasks' pids.
 start() {
 	launch "$@"
 	wait_log "running [0-9]* tasks" || fail "stopflagd did not start"
-	kids=$(children_of "$pid")
+	master=$(master_of "$pid")
+	kids=$(tasks_of "$pid")
 }
 
 # wait_file FILE PATTERN [SECONDS]: until a line of $dir/FILE matches.

@@ -76,7 +76,7 @@ alive "$pid" || fail "the group stopped although every failure was restarted"
 [ "$(started recovers)" -eq 3 ] || fail "recovers started $(started recovers) times, not 3"
 [ "$(started once)" -eq 1 ] || fail "a transient task that exited 0 was restarted"
 [ "$(started temp)" -eq 1 ] || fail "a temporary task was restarted"
-kids=$(children_of "$pid")
+kids=$(tasks_of "$pid")
 t0=$(now_ms)
 kill -TERM "$pid"
 stopped
@@ -108,7 +108,7 @@ wait_started follower 2 || fail "one-for-all: follower not restarted"
 wait_started leader 2 || fail "one-for-all: leader not restarted"
 [ "$(started leader)" -eq 2 ] || fail "one-for-all: leader started $(started leader) times"
 gone_within 1000 $first || fail "one-for-all: the first pair is still there"
-kids=$(children_of "$pid")
+kids=$(tasks_of "$pid")
 kill -TERM "$pid"
 stopped
 [ "$rc" -eq 0 ] || fail "one-for-all: exit status $rc after SIGTERM"

@@ -223,7 +223,23 @@ static void test_missing_program_fails_the_start(void **state)
 	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
 	oracle();
 	assert_int_equal(ex.n, 1);
-	assert_true(allowed(SF_REASON_START_FAILED, ENOENT, 127, 1, 0));
+	/* no earlier than the start of the task before it */
+	assert_true(allowed(SF_REASON_START_FAILED, ENOENT, 127, 1, 1));
+}
+
+/* A task's request that comes before a later task's failed start, even
+ * long after t0, wins over it: the start round is slow to reach it. */
+static void test_request_before_a_late_failed_start(void **state)
+{
+	scenario(SF_STOP_ALL, 3, 0);
+	sh.sc.task[2].kind = ST_EXEC_NOEXEC;
+	incarnation(0, 201, 1);
+	incarnation(1, 202, 90);
+	action(0, ST_ACT_REQUEST, 5, 20);
+	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 1); /* 70 ms apart: one order */
+	assert_true(allowed(SF_REASON_REQUEST, 5, 5, 0, 20));
 }
 
 static void test_scribbled_cause_allows_any_cause_only(void **state)
@@ -327,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_sigterm_to_a_function_task_under_stop_all),
 		cmocka_unit_test(test_signal_to_a_stopped_task_waits_for_sigcont),
 		cmocka_unit_test(test_missing_program_fails_the_start),
+		cmocka_unit_test(test_request_before_a_late_failed_start),
 		cmocka_unit_test(test_scribbled_cause_allows_any_cause_only),
 		cmocka_unit_test(test_nothing_after_the_master_is_killed),
 	};

@@ -13,6 +13,10 @@
  *   task-sigkill    t0, kill(last task, SIGKILL)
  *   master-sigkill  t0, kill(master, SIGKILL); we are a child subreaper,
  *                   so the orphaned tasks become ours to reap
+ *   keeper-sigkill  with sf_group_set_keeper(): t0, kill(keeper, SIGKILL);
+ *                   its master stops the group and becomes ours to reap
+ *   keeper-master-sigkill  with a keeper: t0, kill(its master, SIGKILL);
+ *                   the keeper stops what the master left, exits 137
  *
  * and t1 is when we have reaped the master (whose sf_group_run() returns
  * only after reaping every task) or, for master-sigkill, the last process.
@@ -31,15 +35,23 @@
 #include "bench.h"
 
 enum scenario { SC_SIGTERM, SC_REQUEST, SC_TASK_SIGKILL, SC_MASTER_SIGKILL,
-		SC_COUNT };
+		SC_KEEPER_SIGKILL, SC_INNER_SIGKILL, SC_COUNT };
 
 static const char *const scenario_names[SC_COUNT] = {
 	"sigterm", "request", "task-sigkill", "master-sigkill",
+	"keeper-sigkill", "keeper-master-sigkill",
 };
 
-/* Exit status the master must report (stopflagd(8)'s table); -1: it is
- * killed itself. */
-static const int expected_status[SC_COUNT] = { 0, 0, 128 + SIGKILL, -1 };
+/* Exit status the process we forked must report (stopflagd(8)'s table);
+ * -1: it is killed itself. */
+static const int expected_status[SC_COUNT] = { 0, 0, 128 + SIGKILL, -1, -1,
+					       128 + SIGKILL };
+
+/* With a keeper, the process we fork keeps and its child is the master. */
+static bool keeper_scenario(int sc)
+{
+	return sc == SC_KEEPER_SIGKILL || sc == SC_INNER_SIGKILL;
+}
 
 struct group_ctl {
 	uint32_t ready;          /* tasks about to sleep */
@@ -48,6 +60,7 @@ struct group_ctl {
 	uint32_t trigger;        /* request: task 0 may ask for the stop */
 	int32_t scenario;
 	int64_t t_request;       /* request: when task 0 asked */
+	pid_t master;            /* the master (the keeper's child, if any) */
 	pid_t pids[BENCH_MAX_TASKS];
 };
 
@@ -77,6 +90,7 @@ static int task_main(sf_task *task, void *arg)
 static void on_ready(void *ctx)
 {
 	(void)ctx;
+	ctl->master = getpid();
 	__atomic_store_n(&ctl->master_ready, 1, __ATOMIC_RELEASE);
 	ctl_wake(&ctl->master_ready);
 }
@@ -107,6 +121,8 @@ static void __attribute__((noreturn)) master_main(void)
 	}
 	if (ret >= 0)
 		ret = sf_group_set_hooks(g, on_ready, NULL, NULL);
+	if (ret >= 0)
+		ret = sf_group_set_keeper(g, keeper_scenario(ctl->scenario));
 	if (ret >= 0)
 		ret = sf_group_run(g);
 	if (ret < 0)
@@ -153,6 +169,8 @@ static void cleanup(pid_t master)
 
 	if (master > 0)
 		kill(master, SIGKILL);
+	if (ctl->master > 0)
+		kill(ctl->master, SIGKILL);
 	for (int i = 0; i < ntasks; i++)
 		if (ctl->pids[i] > 0)
 			kill(ctl->pids[i], SIGKILL);
@@ -172,7 +190,8 @@ static int fail(enum scenario sc, const char *what)
 static int start_group_asleep(enum scenario sc, pid_t *master)
 {
 	int64_t t = now_ns();
-	pid_t watch[BENCH_MAX_TASKS + 1];
+	pid_t watch[BENCH_MAX_TASKS + 2];
+	int nwatch = ntasks + 1;
 	struct sleepwatch *w;
 	int err;
 
@@ -195,7 +214,9 @@ static int start_group_asleep(enum scenario sc, pid_t *master)
 	}
 	memcpy(watch, ctl->pids, (size_t)ntasks * sizeof(pid_t));
 	watch[ntasks] = *master;
-	w = sleepwatch_open(watch, ntasks + 1);
+	if (ctl->master != *master)
+		watch[nwatch++] = ctl->master;
+	w = sleepwatch_open(watch, nwatch);
 	if (!w)
 		return fail(sc, "cannot read /proc/PID/stat");
 	err = sleepwatch_all_asleep(w, bound_ms(10000), NULL);
@@ -218,6 +239,9 @@ static int64_t trigger(enum scenario sc, pid_t master)
 	case SC_TASK_SIGKILL:
 		kill(ctl->pids[ntasks - 1], SIGKILL);
 		break;
+	case SC_INNER_SIGKILL:
+		kill(ctl->master, SIGKILL);
+		break;
 	default:
 		kill(master, SIGKILL);
 		break;
@@ -225,16 +249,19 @@ static int64_t trigger(enum scenario sc, pid_t master)
 	return t0;
 }
 
-/* Reap the master and, after master-sigkill, the orphans; check its exit
- * status and that nothing is left.  Returns t1, or -errno. */
+/* Reap the master and, after master-sigkill, the orphans (after
+ * keeper-sigkill, the keeper and its master); check its exit status and
+ * that nothing is left.  Returns t1, or -errno. */
 static int64_t reap_group(enum scenario sc, pid_t master)
 {
 	int64_t deadline = now_ns() + (int64_t)bound_ms(10000) * 1000000;
-	int status, left = sc == SC_MASTER_SIGKILL ? ntasks + 1 : 1;
+	int status, left = sc == SC_MASTER_SIGKILL ? ntasks + 1 :
+			   sc == SC_KEEPER_SIGKILL ? 2 : 1;
 	bool master_ok = false;
 
 	while (left > 0) {
-		pid_t got = reap(sc == SC_MASTER_SIGKILL ? -1 : master,
+		pid_t got = reap(sc == SC_MASTER_SIGKILL ||
+				 sc == SC_KEEPER_SIGKILL ? -1 : master,
 				 &status, deadline);
 
 		if (got < 0)

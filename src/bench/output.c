@@ -105,10 +105,10 @@ int out_wake_csv(const char *path, const struct wake_samples *s, int n)
 
 void out_group_table(FILE *f, const struct group_row *rows, int n)
 {
-	fprintf(f, "%-15s %9s %9s %9s\n", "scenario", "p50 ms", "p90 ms",
+	fprintf(f, "%-21s %9s %9s %9s\n", "scenario", "p50 ms", "p90 ms",
 		"max ms");
 	for (int i = 0; i < n; i++)
-		fprintf(f, "%-15s %9.3f %9.3f %9.3f\n", rows[i].scenario,
+		fprintf(f, "%-21s %9.3f %9.3f %9.3f\n", rows[i].scenario,
 			rows[i].p50_ms, rows[i].p90_ms, rows[i].max_ms);
 }
 

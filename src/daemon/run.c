@@ -101,7 +101,11 @@ static int configure_task(sf_group *g, const struct sfd_task_conf *t)
 static int configure(sf_group *g, const struct sfd_config *cfg,
 		     struct running *r)
 {
-	int err = sf_group_set_grace(g, cfg->grace_ms);
+	/* Two processes: a SIGKILL to either leaves nothing running. */
+	int err = sf_group_set_keeper(g, true);
+
+	if (err == 0)
+		err = sf_group_set_grace(g, cfg->grace_ms);
 
 	if (err == 0)
 		err = sf_group_set_strategy(g, cfg->strategy);

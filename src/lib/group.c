@@ -334,6 +334,15 @@ int sf_group_set_hooks(sf_group *g, void (*on_ready)(void *ctx),
 	return err;
 }
 
+int sf_group_set_keeper(sf_group *g, bool keeper)
+{
+	int err = settable(g);
+
+	if (err == 0)
+		g->keeper = keeper;
+	return err;
+}
+
 sf_flag *sf_group_flag(sf_group *g)
 {
 	return g ? g->flag : NULL;

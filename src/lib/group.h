@@ -103,6 +103,7 @@ struct sf_group {
 
 	int grace_ms;
 	enum sf_strategy strategy;
+	bool keeper;              /* sf_group_set_keeper() */
 	int max_restarts, period_ms;
 	int64_t *restarts;        /* ring: times of the last max_restarts + 1 */
 	long nrestarts;
@@ -143,6 +144,13 @@ void sf__cause_seen(sf_group *g);
 bool sf__stop_due(const sf_group *g);
 const char *sf__cause_settle(sf_group *g);
 int sf__cause_exit_status(const sf_group *g);
+
+/* master.c: the master's whole run (sf_group_run() without a keeper). */
+int sf__master_run(sf_group *g);
+
+/* keeper.c: sf_group_run() as a keeper and a forked master; the result
+ * and cause are the master's, or its death's. */
+int sf__keeper_run(sf_group *g);
 
 /* supervise.c: one event to one task, through the table. */
 void sf__dispatch(sf_group *g, struct sf_task *t, enum sf__event ev,

@@ -293,17 +293,11 @@ static void tell_tasks_their_master(sf_group *g)
 	}
 }
 
-int sf_group_run(sf_group *g)
+int sf__master_run(sf_group *g)
 {
 	struct master_env env;
 	int err, status;
 
-	if (!g)
-		return -EINVAL;
-	if (g->phase != SF__NEW)
-		return -EBUSY;
-	if (g->ntasks == 0)
-		return -EINVAL;
 	g->restarts = calloc((size_t)g->max_restarts + 1, sizeof(*g->restarts));
 	if (!g->restarts)
 		return -ENOMEM;
@@ -325,5 +319,22 @@ int sf_group_run(sf_group *g)
 	status = sf__cause_exit_status(g);
 	sf__log(g, LOG_INFO, "stopped: every process reaped; exit status %d",
 		status);
+	return status;
+}
+
+int sf_group_run(sf_group *g)
+{
+	int status;
+
+	if (!g)
+		return -EINVAL;
+	if (g->phase != SF__NEW)
+		return -EBUSY;
+	if (g->ntasks == 0)
+		return -EINVAL;
+	if (!g->keeper)
+		return sf__master_run(g);
+	status = sf__keeper_run(g); /* keeper.c */
+	g->phase = SF__DONE;
 	return status;
 }

@@ -86,7 +86,9 @@ static int matches(const struct st_shared *sh, const struct st_outcome *o)
 	       res->cause.code == o->code && res->ret == o->status &&
 	       name_ok(res, o->task) &&
 	       (o->pid == 0 || res->cause.pid == o->pid ||
-		(o->alt_pid && res->cause.pid == o->alt_pid));
+		(o->alt_pid && res->cause.pid == o->alt_pid) ||
+		(sh->inner && res->cause.pid == sh->inner &&
+		 (o->pid == sh->master || o->alt_pid == sh->master)));
 }
 
 static void check_cause(const struct st_shared *sh, const struct st_expect *ex,

@@ -21,6 +21,7 @@
 #include "testutil.h"
 
 #define ST_DEFER_MS 100
+#define ST_TERMINATOR_DEFER_MS 5000
 #define ST_MAX_ITEMS (2 * ST_MAX_FAULTS)
 
 struct item {
@@ -81,6 +82,47 @@ static void fire_master(struct timeline *tl, const struct st_fault_plan *f,
 		tl->master_killed = 1;
 }
 
+/* The keeper's master: the keeper's one living child, pinned by a pidfd
+ * (-1: none yet, or gone). */
+static int inner_master(pid_t keeper, pid_t *pid)
+{
+	static struct st_proc procs[ST_MAX_PROCS];
+	int n = st_descendants(keeper, procs, ST_MAX_PROCS);
+
+	for (int i = 0; i < n; i++)
+		if (procs[i].ppid == keeper && procs[i].state != 'Z') {
+			*pid = procs[i].pid;
+			return st_pidfd_exact(procs[i].pid, procs[i].starttime);
+		}
+	return -1;
+}
+
+/* SIGKILL to the keeper's master, and to the keeper too for
+ * ST_F_KILL_BOTH; deferred (returns 0) until the master exists. */
+static int fire_inner(struct timeline *tl, struct item *it,
+		      const struct st_fault_plan *f, struct st_fault_rec *r)
+{
+	int fd = master_ready(tl->sh) ? inner_master(tl->master, &r->pid) : -1;
+
+	if (fd < 0) {
+		if (tu_now_ns() < it->give_up) {
+			it->at = tu_now_ns() + 1000000;
+			return 0;
+		}
+		r->skipped = ST_SKIP_NOT_READY;
+		return 1;
+	}
+	ST_STORE(&r->ns, tu_now_ns());
+	r->sent = st_pidfd_signal(fd, SIGKILL) == 0;
+	if (f->kind == ST_F_KILL_BOTH && kill(tl->master, SIGKILL) == 0) {
+		r->sent++;
+		tl->master_killed = 1;
+	}
+	close(fd);
+	ST_STORE(&r->fired, r->sent > 0);
+	return 1;
+}
+
 static void add_cont(struct timeline *tl, int fault, pid_t pid,
 		     uint64_t start, int64_t at)
 {
@@ -137,6 +179,8 @@ static int fire(struct timeline *tl, struct item *it)
 		fire_master(tl, f, r);
 		return 1;
 	}
+	if (f->kind == ST_F_KILL_INNER || f->kind == ST_F_KILL_BOTH)
+		return fire_inner(tl, it, f, r);
 	if (f->kind == ST_F_STORM_MASTER || f->kind == ST_F_SIGNAL_MASTER ||
 	    f->kind == ST_F_TERMINATOR)
 		skip = master_ready(tl->sh) ? 0 : ST_SKIP_NOT_READY;
@@ -205,8 +249,13 @@ int st_inject(struct st_shared *sh, pid_t master, int master_fd)
 	for (int i = 0; i < sh->sc.nfaults; i++) {
 		int64_t at = sh->t0_ns + (int64_t)sh->sc.fault[i].at_ms * 1000000;
 
+		/* The terminator waits for a slow start: without it the
+		 * scenario would never end. */
+		int defer = sh->sc.fault[i].kind == ST_F_TERMINATOR ?
+			    ST_TERMINATOR_DEFER_MS : ST_DEFER_MS;
+
 		tl.item[tl.n++] = (struct item){
-			.at = at, .give_up = at + (int64_t)ST_DEFER_MS * 1000000,
+			.at = at, .give_up = at + (int64_t)defer * 1000000,
 			.fault = i };
 	}
 	while ((it = next_item(&tl)) != NULL) {

@@ -26,6 +26,7 @@ static const int stop_signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD };
 #define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
 
 static struct st_shared *rec;
+static pid_t program_pid; /* this program's; a keeper's master has another */
 
 /* What each function task gets as its argument: its index. */
 static int task_index[ST_MAX_TASKS];
@@ -41,6 +42,9 @@ static void log_line(void *ctx, int priority, const char *msg)
 {
 	struct st_shared *sh = ctx;
 	unsigned n = sh->log_next++ % ST_LOG_LINES;
+
+	if (getpid() != program_pid) /* a keeper's master: the cause's pid */
+		ST_STORE(&sh->inner, getpid());
 
 	snprintf(sh->log[n], ST_LOG_LEN, "%+8.1fms <%d> %s",
 		 (double)(tu_now_ns() - sh->t0_ns) / 1e6, priority, msg);
@@ -158,7 +162,8 @@ static sf_group *build(struct st_shared *sh, const char *task_path)
 	if ((err = sf_group_set_grace(g, sc->grace_ms)) < 0 ||
 	    (err = sf_group_set_strategy(g, (enum sf_strategy)sc->strategy)) < 0 ||
 	    (err = sf_group_set_intensity(g, sc->max_restarts, sc->period_ms)) < 0 ||
-	    (err = sf_group_set_log(g, log_line, sh)) < 0)
+	    (err = sf_group_set_log(g, log_line, sh)) < 0 ||
+	    (err = sf_group_set_keeper(g, sc->keeper)) < 0)
 		fail_setup(sh, 2, err);
 	for (int i = 0; i < sc->ntasks; i++) {
 		const struct st_task_plan *t = &sc->task[i];
@@ -262,6 +267,7 @@ void st_master_main(struct st_shared *sh, int shm_fd,
 	sf_group *g;
 
 	rec = st_shared_rec = sh;
+	program_pid = getpid();
 	st_master_setup(sh, shm_fd);
 	set_dispositions(sh->sc.pre_ignore);
 	for (size_t i = 0; i < NSTOP; i++)

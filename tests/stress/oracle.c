@@ -193,6 +193,19 @@ static void scribble_events(struct sim *s, const struct st_task_plan *p,
 		add_ev(s, r->action_ns, EV_SCRIBBLE, -1, 0, 0, 0);
 }
 
+/* When the last of tasks 0..n-1 that started began (t0 if none did): a
+ * task starts only after those before it, and a failed start ends the
+ * round, so a failed start comes no earlier than that. */
+static int64_t last_first_start(const struct st_shared *sh, int n)
+{
+	int64_t last = sh->t0_ns;
+
+	for (int i = 0; i < n; i++)
+		if (sh->task[i].incarnations > 0 && sh->task[i].start_ns[0] > last)
+			last = sh->task[i].start_ns[0];
+	return last;
+}
+
 static void task_events(struct sim *s)
 {
 	const struct st_shared *sh = s->sh;
@@ -203,7 +216,7 @@ static void task_events(struct sim *s)
 		const struct st_task_rec *r = &sh->task[i];
 
 		if (p->kind == ST_EXEC_MISSING || p->kind == ST_EXEC_NOEXEC)
-			add_ev(s, sh->t0_ns, EV_START_FAILED, i, 0, 0,
+			add_ev(s, last_first_start(sh, i), EV_START_FAILED, i, 0, 0,
 			       p->kind == ST_EXEC_MISSING ? ENOENT : EACCES);
 		if (!r->action_ns)
 			continue;
@@ -229,10 +242,12 @@ static void task_events(struct sim *s)
 			break;
 		}
 	}
-	/* Fewer processes allowed than the group has tasks: a fork fails
-	 * while the group starts. */
-	if (sc->nproc_limit && sc->nproc_limit - 1 < sc->ntasks)
-		add_ev(s, sh->t0_ns, EV_START_FAILED, -2, 0, 0, EAGAIN);
+	/* Fewer processes allowed than the group has tasks (beside the
+	 * master and its keeper): a fork fails while the group starts, after
+	 * the first start of every task that did start. */
+	if (sc->nproc_limit && sc->nproc_limit - 1 - sc->keeper < sc->ntasks)
+		add_ev(s, last_first_start(sh, sc->ntasks), EV_START_FAILED, -2, 0, 0,
+		       EAGAIN);
 }
 
 static int start_failed_status(int err)
@@ -513,12 +528,32 @@ static void explore(struct sim *s, const struct state *st) // NOLINT(misc-no-rec
 	}
 }
 
+/* A keeper's master SIGKILLed: whatever the group was doing, the keeper
+ * stops everything it left, within the grace from then, and returns
+ * 128 + 9 with cause KILLED 9, the master's pid and no task. */
+static int inner_killed(const struct st_shared *sh, struct st_expect *ex)
+{
+	for (int i = 0; i < sh->sc.nfaults; i++) {
+		const struct st_fault_rec *r = &sh->fault[i];
+
+		if (sh->sc.fault[i].kind != ST_F_KILL_INNER || !r->fired)
+			continue;
+		ex->out[ex->n++] = (struct st_outcome){
+			ST_OUT_STOP, SF_REASON_KILLED, SIGKILL, 128 + SIGKILL,
+			-1, r->pid, 0, r->ns };
+		return 1;
+	}
+	return 0;
+}
+
 void st_oracle(const struct st_shared *sh, struct st_expect *ex)
 {
 	static struct sim s;
 	struct state st;
 
 	memset(ex, 0, sizeof(*ex));
+	if (inner_killed(sh, ex))
+		return;
 	memset(&s, 0, sizeof(s));
 	memset(&st, 0, sizeof(st));
 	st.up = (1u << sh->sc.ntasks) - 1;

@@ -109,7 +109,10 @@ static void gen_fault(struct st_rng *r, struct st_scenario *sc,
 	if (roll < 25) {
 		f->kind = ST_F_KILL_TASK;
 	} else if (roll < 33) {
-		f->kind = ST_F_KILL_MASTER;
+		int whom = sc->keeper ? st_rng_range(r, 0, 2) : 0;
+
+		f->kind = whom == 0 ? ST_F_KILL_MASTER :
+			  whom == 1 ? ST_F_KILL_INNER : ST_F_KILL_BOTH;
 	} else if (roll < 48) {
 		f->kind = ST_F_STORM_MASTER;
 		f->count = st_rng_range(r, 1000, 5000);
@@ -131,13 +134,15 @@ static void gen_fault(struct st_rng *r, struct st_scenario *sc,
  * enough for them and a function task that forks a bomb into the rest. */
 static void gen_nproc(struct st_rng *r, struct st_scenario *sc)
 {
-	int k = pick_fn_task(r, sc), need = 1 + sc->ntasks;
+	int k = pick_fn_task(r, sc), need = 1 + sc->keeper + sc->ntasks;
 
 	for (int i = 0; i < sc->ntasks; i++)
 		need += sc->task[i].grandchildren + sc->task[i].setsid_child;
 	if (k < 0 || st_rng_chance(r, 40)) {
-		/* The master itself plus fewer tasks than the group has. */
-		sc->nproc_limit = 1 + st_rng_range(r, 0, sc->ntasks - 1);
+		/* The master itself (and its keeper) plus fewer tasks than
+		 * the group has. */
+		sc->nproc_limit = 1 + sc->keeper +
+				  st_rng_range(r, 0, sc->ntasks - 1);
 		return;
 	}
 	sc->nproc_limit = need + st_rng_range(r, 2, 8);
@@ -192,7 +197,8 @@ static void no_lasting_stop_with_master_kill(struct st_scenario *sc)
 	int master_kill = 0;
 
 	for (int i = 0; i < sc->nfaults; i++)
-		master_kill |= sc->fault[i].kind == ST_F_KILL_MASTER;
+		master_kill |= sc->fault[i].kind == ST_F_KILL_MASTER ||
+			       sc->fault[i].kind == ST_F_KILL_BOTH;
 	for (int i = 0; master_kill && i < sc->nfaults; i++)
 		if (sc->fault[i].kind == ST_F_STOP_TASK && sc->fault[i].cont_ms < 0)
 			sc->fault[i].cont_ms = 50;
@@ -213,6 +219,7 @@ void st_scenario_generate(struct st_scenario *sc, uint64_t seed,
 	 * scenarios where stopflagd or RLIMIT_NPROC cannot be used. */
 	daemon = st_rng_range(&r, 0, 99);
 	sc->daemon = daemon < opt->daemon;
+	sc->keeper = sc->daemon || st_rng_chance(&r, 30);
 	sc->strategy = st_rng_chance(&r, 50) ? SF_STOP_ALL :
 		       st_rng_range(&r, SF_ONE_FOR_ONE, SF_REST_FOR_ONE);
 	sc->grace_ms = PICK(&r, graces);
@@ -284,10 +291,11 @@ const char *st_fault_name(int kind)
 {
 	static const char *const names[] = {
 		"kill-task", "kill-master", "storm-master", "signal-master",
-		"term-task", "stop-task", "terminator",
+		"term-task", "stop-task", "terminator", "kill-inner-master",
+		"kill-keeper-and-master",
 	};
 
-	return kind >= 0 && kind <= ST_F_TERMINATOR ? names[kind] : "?";
+	return kind >= 0 && kind <= ST_F_KILL_BOTH ? names[kind] : "?";
 }
 
 static void describe_task(int i, const struct st_task_plan *t,
@@ -329,8 +337,9 @@ static void describe_fault(int i, const struct st_fault_plan *f,
 
 void st_scenario_describe(const struct st_scenario *sc, const char *prefix)
 {
-	printf("%s%sstrategy=%s grace=%dms intensity=%d/%dms nproc=%d "
+	printf("%s%s%sstrategy=%s grace=%dms intensity=%d/%dms nproc=%d "
 	       "pre-ignore=%d\n", prefix, sc->daemon ? "stopflagd: " : "",
+	       sc->keeper ? "keeper: " : "",
 	       strategy_name(sc->strategy), sc->grace_ms, sc->max_restarts,
 	       sc->period_ms, sc->nproc_limit, sc->pre_ignore);
 	for (int i = 0; i < sc->ntasks; i++)

@@ -195,8 +195,8 @@ static void setup(struct run *run)
  * that became the driver's, or until the deadline; but not before
  * not_before: a task the master forked just before it died may not have
  * recorded itself yet, and is known for a task only once it has. */
-static void wait_for_teardown(const struct st_shared *sh, int64_t not_before,
-			      int64_t deadline)
+static void wait_for_teardown(const struct st_shared *sh, int strict,
+			      int64_t not_before, int64_t deadline)
 {
 	while (tu_now_ns() < deadline) {
 		int n = st_descendants(getpid(), strays, ST_MAX_PROCS), left = 0;
@@ -204,7 +204,7 @@ static void wait_for_teardown(const struct st_shared *sh, int64_t not_before,
 		while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
 			;
 		for (int i = 0; i < n; i++)
-			left += st_must_follow_master(sh, &strays[i]) &&
+			left += (strict || st_must_follow_master(sh, &strays[i])) &&
 				!(strays[i].state == 'Z' && strays[i].ppid == getpid());
 		if (left == 0 && tu_now_ns() >= not_before)
 			return;
@@ -268,15 +268,26 @@ static void observe(struct run *run, pid_t pid, int killed,
 	obs->master_status = wait_master(run, pid, killed, obs);
 	if (sh->sc.daemon)
 		daemon_result(run, obs);
+	obs->strict = sh->sc.keeper;
 	if (killed) {
 		obs->master_killed = 1;
-		for (int i = 0; i < sh->sc.nfaults; i++)
-			if (sh->sc.fault[i].kind == ST_F_KILL_MASTER &&
-			    sh->fault[i].fired)
+		for (int i = 0; i < sh->sc.nfaults; i++) {
+			int kind = sh->sc.fault[i].kind;
+
+			if (!sh->fault[i].fired)
+				continue;
+			if (kind == ST_F_KILL_MASTER || kind == ST_F_KILL_BOTH)
 				obs->killed_ns = sh->fault[i].ns;
-		/* Nobody is left to apply a grace: tasks must follow at once. */
-		wait_for_teardown(sh, obs->killed_ns + st_window_ns(),
-				  obs->killed_ns + st_slack_ns() +
+			if (kind == ST_F_KILL_BOTH || kind == ST_F_KILL_INNER)
+				obs->strict = 0; /* both died, one way or another */
+		}
+		/* Without a keeper's master nobody is left to apply a grace:
+		 * tasks must follow at once.  A keeper's master outlives the
+		 * keeper, and stops everything within the grace. */
+		wait_for_teardown(sh, obs->strict, obs->killed_ns +
+				  st_window_ns(), obs->killed_ns +
+				  (obs->strict ? (int64_t)sh->sc.grace_ms *
+				   1000000 : 0) + st_slack_ns() +
 				  st_window_ns());
 	}
 	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
@@ -286,7 +297,7 @@ static void observe(struct run *run, pid_t pid, int killed,
 		obs->nstrays = 0;
 	obs->strays = strays;
 	obs->strays_ns = tu_now_ns();
-	if (killed && !sh->res.returned)
+	if (killed && !sh->res.returned && !obs->strict)
 		for (int i = 0; i < obs->nstrays; i++)
 			obs->beyond_reach += !st_must_follow_master(sh, &strays[i]);
 }

@@ -74,6 +74,11 @@ enum st_fault_kind {
 	ST_F_STOP_TASK,     /* SIGSTOP a task, SIGCONT after cont_ms (or never:
 			       cont_ms < 0) */
 	ST_F_TERMINATOR,    /* SIGTERM to the master: every scenario ends */
+	/* Keeper scenarios (sf_group_set_keeper()): "the master" above is
+	 * the keeper, the process the driver forked; these aim at the
+	 * process that keeper forked to run the group. */
+	ST_F_KILL_INNER,    /* SIGKILL to the keeper's master */
+	ST_F_KILL_BOTH,     /* SIGKILL to the keeper and its master at once */
 };
 
 struct st_fault_plan {
@@ -89,6 +94,7 @@ struct st_scenario {
 	uint64_t seed;     /* the run's seed */
 	unsigned index;    /* scenario number in the run */
 	int daemon;        /* run by stopflagd from a config (daemon.c) */
+	int keeper;        /* sf_group_set_keeper(): stopflagd always */
 	int strategy;      /* enum sf_strategy */
 	int grace_ms;
 	int max_restarts;
@@ -166,6 +172,7 @@ struct st_shared {
 	int64_t t0_ns;
 	pid_t driver;
 	pid_t master;
+	pid_t inner;       /* a keeper's master, once it logged */
 	struct st_task_rec task[ST_MAX_TASKS];
 	struct st_fault_rec fault[ST_MAX_FAULTS];
 	struct st_result res;
@@ -360,6 +367,8 @@ struct st_observed {
 	int nstrays;
 	int64_t strays_ns;
 	int beyond_reach;     /* of those, left by a killed master, allowed */
+	int strict;           /* a keeper survived or saw its master killed:
+				 nothing may be left (no beyond_reach) */
 	const char *daemon_log; /* stopflagd's log, for a daemon scenario */
 };
 
