@@ -14,6 +14,7 @@
 #include "notify.h"
 #include "parse.h"
 #include "run.h"
+#include "stopsignals.h"
 #include "tasks.h"
 
 static const char *who(const char *task)
@@ -178,15 +179,15 @@ static void notify_end(const sf_group *g, int status)
  * takes them over while it runs, and puts these back before it returns.
  * A late one (a storm that outlives the stop) then finds a handler, not
  * the default action, and cannot kill stopflagd before it has cleaned up
- * and exited with the group's status; one that comes before the group
- * starts stops it at once. */
+ * and exited with the group's status.  One that came earlier has waited,
+ * blocked since main()'s first line, and sf_group_run() takes it as a stop
+ * before the first start (stopsignals.h). */
 static int catch_stop_signals(sf_group *g)
 {
-	static const int stops[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
 	int err = 0;
 
-	for (size_t i = 0; err == 0 && i < sizeof(stops) / sizeof(*stops); i++)
-		err = sf_flag_catch_signal(sf_group_flag(g), stops[i]);
+	for (int i = 0; err == 0 && i < SFD_NSTOPS; i++)
+		err = sf_flag_catch_signal(sf_group_flag(g), sfd_stop_signals[i]);
 	if (err < 0)
 		sfd_error("cannot catch the stop signals: %s", sf_strerror(err));
 	return err;
