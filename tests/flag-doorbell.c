@@ -85,9 +85,10 @@ static void test_ring_does_not_wake_tasks(void **state)
 		pids[i] = tu_fork();
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0)
-			_exit(sf_flag_wait(flag, 15000) == 0 ? 0 : 1);
+			_exit(sf_flag_wait(flag, -1) == 0 ? 0 : 1);
 	}
-	tu_sleep_ms(200);
+	for (int i = 0; i < TASKS; i++)
+		assert_int_equal(tu_wait_asleep(pids[i]), 0);
 	for (int i = 0; i < TASKS; i++)
 		before[i] = voluntary_switches(pids[i]);
 	for (int r = 0; r < RINGS; r++) {
@@ -154,11 +155,14 @@ static void test_set_wakes_master_and_tasks(void **state)
 	task = tu_fork();
 	assert_true(task >= 0);
 	if (task == 0)
-		_exit(sf_flag_wait(flag, 5000) == 0 ? 0 : 1);
+		_exit(sf_flag_wait(flag, -1) == 0 ? 0 : 1);
 	setter = tu_fork();
 	assert_true(setter >= 0);
 	if (setter == 0) {
-		tu_sleep_ms(100);
+		/* once both sleep: the task on the flag, the master on
+		 * the doorbell */
+		if (tu_wait_asleep(task) < 0 || tu_wait_asleep(getppid()) < 0)
+			_exit(2);
 		_exit(sf_flag_set(flag, SF_REASON_REQUEST, 3) == 1 ? 0 : 1);
 	}
 	int ret;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,6 +154,29 @@ int tu_rounds(int dflt)
 	if (n > 0 && n < 100000000)
 		return (int)n;
 	return getenv("VALGRIND") ? (dflt + 9) / 10 : dflt;
+}
+
+int tu_wait_asleep(pid_t pid)
+{
+	char path[64], buf[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	for (;;) {
+		FILE *f = fopen(path, "re");
+		long nr;
+		int got;
+
+		if (!f)
+			return -1;
+		got = fscanf(f, "%63s", buf);
+		fclose(f);
+		if (got != 1)
+			return -1; /* a zombie has no syscall to show */
+		nr = strtol(buf, NULL, 10);
+		if (buf[0] != 'r' && nr == SYS_futex)
+			return 0;
+		tu_sleep_us(500);
+	}
 }
 
 void tu_sleep_us(long us)

@@ -46,6 +46,11 @@ int64_t tu_work_bound_ms(int procs, int64_t floor_ms);
  * under valgrind, which is there for memory errors, not races). */
 int tu_rounds(int dflt);
 
+/* Wait until process pid sleeps in a futex wait (the flag's, the
+ * doorbell's), as /proc/PID/syscall shows: an event, not a planned time.
+ * Returns 0, or -1 if pid is gone (or exits).  Bounded by the watchdog. */
+int tu_wait_asleep(pid_t pid);
+
 /* Sleep for us microseconds / ms milliseconds. */
 void tu_sleep_us(long us);
 void tu_sleep_ms(long ms);
