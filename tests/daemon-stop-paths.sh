@@ -85,8 +85,7 @@ start_group
 kill -KILL "$pid"
 t0=$(now_ms)
 wait "$pid"
-limit=100
-[ -n "${SF_SLOW:-}${VALGRIND:-}" ] && limit=2000
+limit=$(work_ms 4 100) # four tasks notice, exit and are reaped
 gone_within "$limit" $kids || fail "stopflagd SIGKILLed: tasks alive after $limit ms"
 took=$(( $(now_ms) - t0 ))
 ok "stopflagd SIGKILLed: its tasks were gone within $took ms"
