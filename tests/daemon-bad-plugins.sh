@@ -69,6 +69,7 @@ for mode in --check start; do
 	grep -q 'started' "$dir/log" && fail "hang ($mode): it says it started"
 	# A stop signal waits, blocked, for the group (stopsignals.h); the
 	# load never ends, so only SIGKILL does.
+	wait_stops_held "$pid" || fail "hang ($mode): the stop signals are not blocked"
 	kill -TERM "$pid"
 	blocked_stop "$pid" || fail "hang ($mode): SIGTERM is not pending"
 	alive "$pid" || fail "hang ($mode): SIGTERM ended it while it loaded"

@@ -5,7 +5,7 @@
 # Sent while a plugin's constructor is still running (held there until the
 # test says), with --check and --daemonize too, and at many points of a
 # plain start-up.
-test_name=daemon-early-signal test_limit=120
+test_name=daemon-early-signal test_limit=300
 . "$top_srcdir/tests/daemon-lib.sh"
 
 plugin="$top_builddir/tests/.libs/plugin-slow-load.so"
@@ -40,29 +40,6 @@ held() {
 	kill -"$sig" "$pid" || fail "cannot signal $pid"
 	echo go >"$dir/gate"
 	stopped
-}
-
-# stops_held: whether $pid has its stop signals blocked (main()'s first
-# line on) or caught (the group runs), from /proc: bits 1, 2, 3 and 15 of
-# SigBlk or SigCgt (HUP, INT, QUIT, TERM).
-stops_held() {
-	for f in SigBlk SigCgt; do
-		m=$(sed -n "s/^$f:[[:space:]]*//p" "/proc/$pid/status" 2>/dev/null)
-		[ -n "$m" ] && [ $((0x$m & 0x4007)) -eq $((0x4007)) ] && return 0
-	done
-	return 1
-}
-
-# blocking: wait until $pid runs stopflagd's main() (before it, the shell
-# that execs it or the dynamic loader runs: a signal then is no test of
-# stopflagd's).
-blocking() {
-	n=2000
-	until stops_held; do
-		alive "$pid" && [ "$n" -gt 0 ] || return 1
-		n=$((n - 1))
-		sleep 0.001
-	done
 }
 
 # nothing_left WHAT: no task started, no pidfile left.
@@ -101,7 +78,7 @@ for delay in 0 0 0.001 0.002 0.003 0.005 0.007 0.01 0.015 0.02 0.03 0.05; do
 	i=$((i + 1))
 	rm -f "$dir/pid"
 	launch --pidfile pid -c plain.conf
-	blocking || fail "stopflagd never blocked its stop signals"
+	wait_stops_held "$pid" || fail "stopflagd never blocked its stop signals"
 	sleep "$delay"
 	kill -"$sig" "$pid" || fail "cannot signal $pid"
 	stopped

@@ -162,3 +162,21 @@ work_ms() {
 	[ -n "${SF_SLOW:-}${VALGRIND:-}" ] && f=$((f * 20))
 	[ "$w" -gt "$f" ] && echo "$w" || echo "$f"
 }
+
+# wait_stops_held PID: wait (bounded) until PID, stopflagd, has its stop
+# signals blocked (main()'s first line on) or caught (the group runs):
+# bits 1, 2, 3 and 15 (HUP, INT, QUIT, TERM) of SigBlk or SigCgt in
+# /proc/PID/status.  Before that, the shell that execs it or the dynamic
+# loader runs, and a signal then is no test of stopflagd's.
+wait_stops_held() {
+	n=2000
+	while [ "$n" -gt 0 ] && alive "$1"; do
+		for f in SigBlk SigCgt; do
+			m=$(sed -n "s/^$f:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null)
+			[ -n "$m" ] && [ $((0x$m & 0x4007)) -eq $((0x4007)) ] && return 0
+		done
+		n=$((n - 1))
+		sleep 0.001
+	done
+	return 1
+}
