@@ -67,9 +67,15 @@ for mode in --check start; do
 	alive "$pid" || fail "hang ($mode): stopflagd did not hang"
 	[ -e "$dir/canary-started" ] && fail "hang ($mode): a task was started"
 	grep -q 'started' "$dir/log" && fail "hang ($mode): it says it started"
+	# A stop signal waits, blocked, for the group (stopsignals.h); the
+	# load never ends, so only SIGKILL does.
+	wait_stops_held "$pid" || fail "hang ($mode): the stop signals are not blocked"
 	kill -TERM "$pid"
+	blocked_stop "$pid" || fail "hang ($mode): SIGTERM is not pending"
+	alive "$pid" || fail "hang ($mode): SIGTERM ended it while it loaded"
+	kill -KILL "$pid"
 	stopped
-	[ "$rc" -eq 143 ] || fail "hang ($mode): SIGTERM gave exit status $rc, not 143"
+	[ "$rc" -eq 137 ] || fail "hang ($mode): SIGKILL gave exit status $rc, not 137"
 	nothing_started "hang ($mode)"
-	ok "a plugin that hangs while loaded ($mode): stopflagd hangs, SIGTERM ends it (143), nothing started"
+	ok "a plugin that hangs while loaded ($mode): stopflagd hangs, SIGTERM waits, SIGKILL ends it, nothing started"
 done

@@ -5,7 +5,7 @@
 # has a task that would create ./canary-started).
 # Each file's first line says what to expect: "; expect: LINE KEY" (LINE 0
 # for a problem of the whole file).
-test_name=daemon-config-bad test_limit=120
+test_name=daemon-config-bad test_limit=600
 . "$top_srcdir/tests/daemon-lib.sh"
 
 n=0

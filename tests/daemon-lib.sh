@@ -144,3 +144,51 @@ gone_within() {
 config() {
 	cat >"$dir/$1"
 }
+
+# blocked_stop PID: wait (bounded) until SIGTERM is pending, blocked, in
+# PID (SigPnd or ShdPnd of /proc/PID/status, bit 15: 0x4000).
+blocked_stop() {
+	n=2000
+	while [ "$n" -gt 0 ] && alive "$1"; do
+		for f in SigPnd ShdPnd; do
+			m=$(sed -n "s/^$f:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null)
+			[ -n "$m" ] && [ $((0x$m & 0x4000)) -ne 0 ] && return 0
+		done
+		n=$((n - 1))
+		sleep 0.001
+	done
+	return 1
+}
+
+# work_ms PROCS FLOOR_MS: a deadline for work that costs about PROCS
+# processes: ten times what a fork and exec cost here (measured once),
+# never below FLOOR_MS (twenty times that under valgrind or SF_SLOW).
+work_ms() {
+	if [ -z "${proc_cost_us:-}" ]; then
+		c0=$(now_ms)
+		for _ in 1 2 3 4 5 6 7 8; do /bin/true; done
+		proc_cost_us=$(( ($(now_ms) - c0) * 1000 / 8 ))
+	fi
+	w=$(( $1 * proc_cost_us * 10 / 1000 ))
+	f=$2
+	[ -n "${SF_SLOW:-}${VALGRIND:-}" ] && f=$((f * 20))
+	[ "$w" -gt "$f" ] && echo "$w" || echo "$f"
+}
+
+# wait_stops_held PID: wait (bounded) until PID, stopflagd, has its stop
+# signals blocked (main()'s first line on) or caught (the group runs):
+# bits 1, 2, 3 and 15 (HUP, INT, QUIT, TERM) of SigBlk or SigCgt in
+# /proc/PID/status.  Before that, the shell that execs it or the dynamic
+# loader runs, and a signal then is no test of stopflagd's.
+wait_stops_held() {
+	n=2000
+	while [ "$n" -gt 0 ] && alive "$1"; do
+		for f in SigBlk SigCgt; do
+			m=$(sed -n "s/^$f:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null)
+			[ -n "$m" ] && [ $((0x$m & 0x4007)) -eq $((0x4007)) ] && return 0
+		done
+		n=$((n - 1))
+		sleep 0.001
+	done
+	return 1
+}

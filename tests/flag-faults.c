@@ -26,14 +26,15 @@ static pid_t fork_waiter(sf_flag *flag)
 
 	assert_true(pid >= 0);
 	if (pid == 0)
-		_exit(sf_flag_wait(flag, 10000) == 0 ? 0 : 1);
+		_exit(sf_flag_wait(flag, -1) == 0 ? 0 : 1);
 	return pid;
 }
 
-/* Let forked waiters reach their futex sleep. */
-static void let_them_sleep(void)
+/* Until the n forked waiters sleep on the flag's futex. */
+static void let_them_sleep(const pid_t *pids, int n)
 {
-	tu_sleep_ms(100);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(tu_wait_asleep(pids[i]), 0);
 }
 
 static void test_killed_waiter_does_not_disturb_others(void **state)
@@ -47,7 +48,7 @@ static void test_killed_waiter_does_not_disturb_others(void **state)
 	assert_int_equal(sf_flag_create(&flag), 0);
 	for (i = 0; i < WAITERS; i++)
 		pids[i] = fork_waiter(flag);
-	let_them_sleep();
+	let_them_sleep(pids, WAITERS);
 	for (i = 0; i < KILLED; i++) {
 		int st;
 
@@ -76,7 +77,7 @@ static void test_setter_killed_halfway_next_set_wakes(void **state)
 	assert_int_equal(sf_flag_create(&flag), 0);
 	for (int i = 0; i < 4; i++)
 		pids[i] = fork_waiter(flag);
-	let_them_sleep();
+	let_them_sleep(pids, 4);
 	/* The killed setter's half: cause recorded, word untouched. */
 	flag->cause = (uint64_t)SF_REASON_REQUEST << 56 | (uint64_t)4242 << 32 | 77;
 	assert_true(sf_flag_is_set(flag));
@@ -161,7 +162,7 @@ static void test_scribbled_word_then_set_wakes_sleepers(void **state)
 	assert_int_equal(sf_flag_create(&flag), 0);
 	for (int i = 0; i < 4; i++)
 		pids[i] = fork_waiter(flag);
-	let_them_sleep();
+	let_them_sleep(pids, 4);
 	flag->word = 0x7ffffffa; /* WAITERS without SET, plus garbage */
 	assert_int_equal(sf_flag_wait(flag, 50), -ETIMEDOUT);
 	assert_int_equal(sf_flag_set(flag, SF_REASON_SIGNAL, SIGTERM), 1);

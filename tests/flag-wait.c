@@ -173,9 +173,10 @@ static void test_one_set_wakes_all(void **state)
 		pids[i] = tu_fork();
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0)
-			_exit(sf_flag_wait(flag, 10000) == 0 ? 0 : 1);
+			_exit(sf_flag_wait(flag, -1) == 0 ? 0 : 1);
 	}
-	tu_sleep_ms(50);
+	for (i = 0; i < WAITERS; i++)
+		assert_int_equal(tu_wait_asleep(pids[i]), 0);
 	assert_int_equal(sf_flag_set(flag, SF_REASON_SIGNAL, SIGTERM), 1);
 	for (i = 0; i < WAITERS; i++)
 		assert_int_equal(tu_wait(pids[i]), 0);

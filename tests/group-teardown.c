@@ -66,7 +66,7 @@ static void assert_killed_after_grace(int64_t took)
 	printf("# stopped in %lld ms with a %d ms grace\n", (long long)took,
 	       GRACE_MS);
 	assert_true(took >= GRACE_MS - 5);
-	assert_true(took < GRACE_MS + tu_bound_ms(1000));
+	assert_true(took < GRACE_MS + tu_work_bound_ms(4, 1000));
 }
 
 static void test_exec_task_ignoring_sigterm(void **state)
@@ -308,7 +308,7 @@ static void test_scribbled_page_all_ones(void **state)
 	tu_watchdog(20, __func__);
 	took = scribbled_run(0, &cause);
 	assert_int_equal((int)cause.reason, 0xff);
-	assert_true(took < GRACE_MS + tu_bound_ms(1000));
+	assert_true(took < GRACE_MS + tu_work_bound_ms(4, 1000));
 	assert_int_equal(gu_logged("the shared page was overwritten"), 1);
 }
 
@@ -324,7 +324,7 @@ static void test_scribbled_page_at_random(void **state)
 
 		if (took > worst)
 			worst = took;
-		assert_true(took < GRACE_MS + tu_bound_ms(1000));
+		assert_true(took < GRACE_MS + tu_work_bound_ms(4, 1000));
 	}
 	printf("# %d scribbled rounds: the master was done within %lld ms\n",
 	       rounds, (long long)worst);

@@ -328,12 +328,49 @@ static void test_bomb_while_the_group_starts(void **state)
 	assert_false(allowed(SF_REASON_START_FAILED, EAGAIN, 71, -2, 12));
 }
 
+/* Found on a slow machine (scenario 21 of seed 20261126): stopflagd under
+ * RLIMIT_NPROC, whose third fork must fail, and a SIGTERM storm planned
+ * for 15 ms that fired only at 41 ms, between the first two tasks' starts
+ * at 36 and 46 ms.  The fork failed after those starts, so the storm may
+ * have come first: exit 0 is allowed.  The plan's times say nothing; a
+ * storm long after the starts still loses to the failed fork. */
+static void test_signal_after_the_starts_beats_a_failing_fork(void **state)
+{
+	scenario(SF_STOP_ALL, 3, 3);
+	sh.sc.daemon = 1;
+	sh.sc.nproc_limit = 3;
+	incarnation(0, 201, 36);
+	incarnation(1, 202, 46);
+	fault(ST_F_STORM_MASTER, -1, MASTER, 41, SIGTERM);
+	sh.sc.fault[0].at_ms = 15;
+	oracle();
+	assert_true(allowed(SF_REASON_SIGNAL, SIGTERM, 0, -1, 41));
+	assert_true(allowed(SF_REASON_START_FAILED, EAGAIN, 71, -2, 0));
+	assert_int_equal(ex.n, 2);
+
+	sh.fault[0].ns = T0 + MS(46) + 2 * st_window_ns();
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_START_FAILED, EAGAIN, 71, -2, 0));
+
+	/* Our own master records when the run began: a failure of the
+	 * first fork comes right then. */
+	sh.sc.daemon = 0;
+	sh.sc.nproc_limit = 1;
+	sh.res.run_ns = T0 + MS(2);
+	sh.fault[0].ns = T0 + MS(2) + 2 * st_window_ns();
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_START_FAILED, EAGAIN, 71, -2, 2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stop_all_first_end_stops),
 		cmocka_unit_test(test_restart_of_tasks_not_yet_recorded),
 		cmocka_unit_test(test_bomb_while_the_group_starts),
+		cmocka_unit_test(test_signal_after_the_starts_beats_a_failing_fork),
 		cmocka_unit_test(test_request_racing_a_signal_allows_both),
 		cmocka_unit_test(test_events_apart_have_one_order),
 		cmocka_unit_test(test_temporary_end_does_not_stop_one_for_one),

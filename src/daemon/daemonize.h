@@ -16,6 +16,7 @@ void sfd_daemon_close_fds(void);
  * changes to "/".  The process that called this does not return: it waits
  * for the daemon's report and exits 0 once it is up, with the daemon's
  * exit status if it ended before that, or 1 if it vanished without one.
+ * A stop signal it gets meanwhile goes on to the daemon.
  * Returns 0 in the daemon, or -errno (still in the caller) if it cannot.
  */
 int sfd_daemonize(void);

@@ -19,8 +19,8 @@
 #include "daemonize.h"
 #include "log.h"
 #include "pidfile.h"
-#include "policy.h"
 #include "run.h"
+#include "stopsignals.h"
 
 #ifdef HAVE_LIBSYSTEMD
 #define SFD_SYSTEMD "yes"
@@ -159,13 +159,6 @@ static int take_pidfile(const char *path, struct sfd_pidfile *pf)
 	return err == -EBUSY ? EX_TEMPFAIL : EX_CANTCREAT;
 }
 
-/* Once the group is down, a late signal must not cut the cleanup short. */
-static void ignore_stop_signals(void)
-{
-	for (int i = 0; i < SF__NSTOP_SIGNALS; i++)
-		signal(sf__stop_signals[i], SIG_IGN);
-}
-
 /* Everything after the config was accepted. */
 static int serve(const struct options *o, const struct sfd_config *cfg)
 {
@@ -184,7 +177,7 @@ static int serve(const struct options *o, const struct sfd_config *cfg)
 	}
 	if (status == 0)
 		status = sfd_run(cfg);
-	ignore_stop_signals();
+	sfd_ignore_stop_signals();
 	sfd_pidfile_release(&pf);
 	sfd_daemon_report_exit(status);
 	return status;
@@ -196,6 +189,9 @@ int main(int argc, char **argv)
 	struct sfd_config cfg;
 	int status;
 
+	/* First of all: a stop signal from now until the group runs waits
+	 * for it, and stops it before anything starts (stopsignals.h). */
+	sfd_block_stop_signals();
 	status = parse_options(argc, argv, &o);
 	if (status >= 0)
 		return status;

@@ -143,8 +143,9 @@ static void notify_end(const sf_group *g, int status)
  * takes them over while it runs, and puts these back before it returns.
  * A late one (a storm that outlives the stop) then finds a handler, not
  * the default action, and cannot kill stopflagd before it has cleaned up
- * and exited with the group's status; one that comes before the group
- * starts stops it at once. */
+ * and exited with the group's status.  One that came earlier has waited,
+ * blocked since main()'s first line, and sf_group_run() takes it as a stop
+ * before the first start (stopsignals.h). */
 static int catch_stop_signals(sf_group *g)
 {
 	int err = 0;

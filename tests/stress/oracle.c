@@ -26,6 +26,11 @@
  *                                    stops alone and returns 0
  *   SIGKILL to the master            nothing more is reported
  *
+ * Times are the trace's, never the plan's: when a fault fired, when a task
+ * recorded its start or its action.  A failed start is not recorded; it
+ * spans from the run's beginning to the starts recorded by the tasks the
+ * master forked ahead of it (start_failed_event()).
+ *
  * The first stop wins.  Two events closer in time than st_window_ns() may
  * take effect in either order (a task's death reaches the master through
  * SIGCHLD and waitpid(), a signal to the master sets the flag at once), so
@@ -63,7 +68,8 @@ enum ev_kind {
 };
 
 struct ev {
-	int64_t t;
+	int64_t t;    /* the earliest it may have taken effect */
+	int64_t late; /* the latest (t, but for a failed start) */
 	int kind;
 	int task;
 	pid_t pid;
@@ -101,13 +107,15 @@ int64_t st_window_ns(void)
 	return (int64_t)ms * 1000000;
 }
 
-static void add_ev(struct sim *s, int64_t t, int kind, int task, pid_t pid,
-		   int killed, int value)
+static struct ev *add_ev(struct sim *s, int64_t t, int kind, int task,
+			 pid_t pid, int killed, int value)
 {
-	if (s->n < MAX_EV)
-		s->ev[s->n++] = (struct ev){ t, kind, task, pid, killed, value };
-	else
-		s->ex->overflow = 1;
+	if (s->n < MAX_EV) {
+		s->ev[s->n] = (struct ev){ t, t, kind, task, pid, killed, value };
+		return &s->ev[s->n++];
+	}
+	s->ex->overflow = 1;
+	return NULL;
 }
 
 /* When a signal sent to pid at t is delivered: at once, or, if SIGSTOP
@@ -193,17 +201,32 @@ static void scribble_events(struct sim *s, const struct st_task_plan *p,
 		add_ev(s, r->action_ns, EV_SCRIBBLE, -1, 0, 0, 0);
 }
 
-/* When the last of tasks 0..n-1 that started began (t0 if none did): a
- * task starts only after those before it, and a failed start ends the
- * round, so a failed start comes no earlier than that. */
-static int64_t last_first_start(const struct st_shared *sh, int n)
+/*
+ * A start that fails in the group's first round of starts (task `task`,
+ * or -2: any), after the master forked the `before` tasks ahead of it.
+ * When it took effect is not recorded: it is taken from the trace, not
+ * from the plan.  It came no earlier than the run began, and about when
+ * the tasks ahead of it recorded their starts: the master forks them one
+ * after the other, and each records its start within the window of its
+ * fork.  With no such record, and no record of when the run began (a
+ * stopflagd still reading its config), it may have come at any time.
+ */
+static void start_failed_event(struct sim *s, int task, int before, int err)
 {
-	int64_t last = sh->t0_ns;
+	const struct st_shared *sh = s->sh;
+	int64_t begun = sh->res.run_ns ? sh->res.run_ns : sh->t0_ns;
+	int64_t late = -1;
+	struct ev *e;
 
-	for (int i = 0; i < n; i++)
-		if (sh->task[i].incarnations > 0 && sh->task[i].start_ns[0] > last)
-			last = sh->task[i].start_ns[0];
-	return last;
+	for (int k = 0; k < before && k < sh->sc.ntasks; k++)
+		if (sh->task[k].incarnations > 0 &&
+		    sh->task[k].start_ns[0] > late)
+			late = sh->task[k].start_ns[0];
+	if (late < 0)
+		late = sh->res.run_ns ? begun : INT64_MAX / 4;
+	e = add_ev(s, begun, EV_START_FAILED, task, 0, 0, err);
+	if (e)
+		e->late = late > begun ? late : begun;
 }
 
 static void task_events(struct sim *s)
@@ -216,8 +239,8 @@ static void task_events(struct sim *s)
 		const struct st_task_rec *r = &sh->task[i];
 
 		if (p->kind == ST_EXEC_MISSING || p->kind == ST_EXEC_NOEXEC)
-			add_ev(s, last_first_start(sh, i), EV_START_FAILED, i, 0, 0,
-			       p->kind == ST_EXEC_MISSING ? ENOENT : EACCES);
+			start_failed_event(s, i, i,
+					   p->kind == ST_EXEC_MISSING ? ENOENT : EACCES);
 		if (!r->action_ns)
 			continue;
 		switch (p->action) {
@@ -243,11 +266,10 @@ static void task_events(struct sim *s)
 		}
 	}
 	/* Fewer processes allowed than the group has tasks (beside the
-	 * master and its keeper): a fork fails while the group starts, after
-	 * the first start of every task that did start. */
+	 * master and its keeper): a fork fails while the group starts. */
 	if (sc->nproc_limit && sc->nproc_limit - 1 - sc->keeper < sc->ntasks)
-		add_ev(s, last_first_start(sh, sc->ntasks), EV_START_FAILED, -2, 0, 0,
-		       EAGAIN);
+		start_failed_event(s, -2, sc->nproc_limit - 1 - sc->keeper,
+				   EAGAIN);
 }
 
 static int start_failed_status(int err)
@@ -515,9 +537,11 @@ static void explore(struct sim *s, const struct state *st) // NOLINT(misc-no-rec
 		s->ex->overflow = 1;
 		return;
 	}
+	/* Whatever took effect by `first` at the latest may come before
+	 * everything that took effect later than the window after it. */
 	for (int i = 0; i < s->n; i++)
-		if (!(st->done & 1u << i) && s->ev[i].t < first)
-			first = s->ev[i].t;
+		if (!(st->done & 1u << i) && s->ev[i].late < first)
+			first = s->ev[i].late;
 	for (int i = 0; i < s->n; i++) {
 		struct state next = *st;
 
