@@ -223,12 +223,13 @@ static void test_missing_program_fails_the_start(void **state)
 	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
 	oracle();
 	assert_int_equal(ex.n, 1);
-	/* no earlier than the start of the task before it */
-	assert_true(allowed(SF_REASON_START_FAILED, ENOENT, 127, 1, 1));
+	assert_true(allowed(SF_REASON_START_FAILED, ENOENT, 127, 1, 0));
 }
 
-/* A task's request that comes before a later task's failed start, even
- * long after t0, wins over it: the start round is slow to reach it. */
+/* A task's request that comes while a later task's start may still be
+ * failing, long after t0: the failed start took effect no later than the
+ * last start recorded before it, but a record can lag its fork by more
+ * than the window on a loaded machine, so either may come first. */
 static void test_request_before_a_late_failed_start(void **state)
 {
 	scenario(SF_STOP_ALL, 3, 0);
@@ -238,8 +239,9 @@ static void test_request_before_a_late_failed_start(void **state)
 	action(0, ST_ACT_REQUEST, 5, 20);
 	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
 	oracle();
-	assert_int_equal(ex.n, 1); /* 70 ms apart: one order */
+	assert_int_equal(ex.n, 2);
 	assert_true(allowed(SF_REASON_REQUEST, 5, 5, 0, 20));
+	assert_true(allowed(SF_REASON_START_FAILED, EACCES, 126, 2, 0));
 }
 
 static void test_scribbled_cause_allows_any_cause_only(void **state)
