@@ -255,7 +255,7 @@ static long pss_kb(pid_t pid)
 /* ΣPss of pid and its children, in kB. */
 static long group_pss_kb(pid_t pid)
 {
-	char path[64], *list = NULL, *p, *end;
+	char path[64], *list = NULL;
 	size_t cap = 0;
 	long sum = pss_kb(pid);
 	FILE *f;
@@ -265,14 +265,17 @@ static long group_pss_kb(pid_t pid)
 	f = fopen(path, "r");
 	if (!f)
 		return sum;
-	if (getline(&list, &cap, f) > 0)
-		for (p = list;; p = end) {
+	if (getline(&list, &cap, f) > 0) {
+		char *p = list, *end;
+
+		for (;; p = end) {
 			long child = strtol(p, &end, 10);
 
 			if (end == p)
 				break;
 			sum += pss_kb((pid_t)child);
 		}
+	}
 	free(list);
 	fclose(f);
 	return sum;
