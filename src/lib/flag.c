@@ -117,11 +117,20 @@ void sf__flag_touch(sf_flag *flag)
 	uatomic_add(&flag->word, 0);
 }
 
+sf_flag *sf__caught_flag[NSIG];
+
+/* Disarm every sf_flag_catch_signal() handler that sets flag. */
+static void forget_signals(const sf_flag *flag)
+{
+	for (int signo = 1; signo < NSIG; signo++)
+		uatomic_cmpxchg(&sf__caught_flag[signo], (sf_flag *)flag, NULL);
+}
+
 void sf_flag_destroy(sf_flag *flag)
 {
 	if (!flag)
 		return;
-	sf__signals_forget(flag);
+	forget_signals(flag);
 	munmap(flag, sf__page_size());
 }
 

@@ -149,7 +149,8 @@ int sf__cause_exit_status(const sf_group *g);
 int sf__master_run(sf_group *g);
 
 /* keeper.c: sf_group_run() as a keeper and a forked master; the result
- * and cause are the master's, or its death's. */
+ * and cause are the master's, or its death's.  sf_group_run() itself is
+ * in keeper.c too, so that the arrow runs one way: keeper.c to master.c. */
 int sf__keeper_run(sf_group *g);
 
 /* supervise.c: one event to one task, through the table. */

@@ -123,7 +123,10 @@ struct sf__caught {
 int sf__catch(sf_flag *flag, int signo, struct sf__caught *saved);
 void sf__uncatch(int signo, const struct sf__caught *saved);
 
-/* Disarm every sf_flag_catch_signal() handler that sets flag. */
-void sf__signals_forget(const sf_flag *flag);
+/* The flag each signal's sf_flag_catch_signal() handler sets, or NULL
+ * (signals.c).  Written before sigaction() installs the handler, and
+ * cleared by sf_flag_destroy() for the flag it destroys: it lives here,
+ * beside the flag, so that flag.c needs nothing of signals.c. */
+extern sf_flag *sf__caught_flag[NSIG];
 
 #endif

@@ -1,10 +1,11 @@
 /*
- * keeper.c - sf_group_run() as two processes that cover each other's
- * death (sf_group_set_keeper()).
+ * keeper.c - sf_group_run(): the master's run (master.c) in the calling
+ * process, or, with sf_group_set_keeper(), as two processes that cover
+ * each other's death.
  *
  * The calling process stays the keeper K: a child subreaper that forks
- * the master M and does little else.  M runs the group as sf_group_run()
- * always does (group.c), and hands its result back on a shared page.
+ * the master M and does little else.  M runs the group as the calling
+ * process does without a keeper (master.c), and hands its result back on a shared page.
  *
  *   - K's stop signals go to M (kill() by pid is safe: M is K's unreaped
  *     child, and only K reaps it).  K blocks them, and SIGCHLD, before
@@ -402,5 +403,22 @@ int sf__keeper_run(sf_group *g)
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	prctl(PR_SET_CHILD_SUBREAPER, subreaper);
 	munmap(res, sizeof(*res));
+	return status;
+}
+
+int sf_group_run(sf_group *g)
+{
+	int status;
+
+	if (!g)
+		return -EINVAL;
+	if (g->phase != SF__NEW)
+		return -EBUSY;
+	if (g->ntasks == 0)
+		return -EINVAL;
+	if (!g->keeper)
+		return sf__master_run(g);
+	status = sf__keeper_run(g);
+	g->phase = SF__DONE;
 	return status;
 }

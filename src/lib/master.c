@@ -1,6 +1,8 @@
 /*
  * master.c - the master: its signals, entering and leaving, one step that
- * both of its wait loops take, the loops, and sf_group_run().
+ * both of its wait loops take, the loops, and the whole run
+ * (sf__master_run(), which sf_group_run() in keeper.c calls, in the
+ * calling process or in a forked master).
  *
  * While the group runs, the master sleeps on its doorbell
  * (sf__doorbell_wait()): its SIGCHLD handler rings it, and a set of the
@@ -319,22 +321,5 @@ int sf__master_run(sf_group *g)
 	status = sf__cause_exit_status(g);
 	sf__log(g, LOG_INFO, "stopped: every process reaped; exit status %d",
 		status);
-	return status;
-}
-
-int sf_group_run(sf_group *g)
-{
-	int status;
-
-	if (!g)
-		return -EINVAL;
-	if (g->phase != SF__NEW)
-		return -EBUSY;
-	if (g->ntasks == 0)
-		return -EINVAL;
-	if (!g->keeper)
-		return sf__master_run(g);
-	status = sf__keeper_run(g); /* keeper.c */
-	g->phase = SF__DONE;
 	return status;
 }

@@ -2,7 +2,7 @@
  * signals.c - handlers that set a flag.
  *
  * The handler is the whole reason the flag exists: it does one atomic load
- * of the table below and one sf_flag_set(), which is lock-free, allocates
+ * of the table sf__caught_flag[] (flag.c) and one sf_flag_set(), which is lock-free, allocates
  * nothing, touches no stdio and preserves errno.  That is all it does.
  */
 #include <errno.h>
@@ -13,10 +13,6 @@
 
 #include "internal.h"
 
-/* The flag each signal sets, or NULL.  Written before sigaction() installs
- * the handler and cleared by sf_flag_destroy(). */
-static sf_flag *caught[NSIG];
-
 int sf__catchable_signal(int signo)
 {
 	return signo > 0 && signo < NSIG && signo != SIGKILL &&
@@ -25,7 +21,7 @@ int sf__catchable_signal(int signo)
 
 static void set_flag_handler(int signo)
 {
-	sf_flag *flag = uatomic_read(&caught[signo]);
+	sf_flag *flag = uatomic_read(&sf__caught_flag[signo]);
 
 	if (flag)
 		sf_flag_set(flag, SF_REASON_SIGNAL, signo);
@@ -39,7 +35,7 @@ int sf_flag_catch_signal(sf_flag *flag, int signo)
 	if (!flag || !sf__catchable_signal(signo))
 		return -EINVAL;
 	sigemptyset(&sa.sa_mask);
-	uatomic_set(&caught[signo], flag);
+	uatomic_set(&sf__caught_flag[signo], flag);
 	cmm_smp_mb();
 	if (sigaction(signo, &sa, NULL) < 0)
 		return -errno;
@@ -50,7 +46,7 @@ int sf__catch(sf_flag *flag, int signo, struct sf__caught *saved)
 {
 	if (sigaction(signo, NULL, &saved->sa) < 0)
 		return -errno;
-	saved->flag = uatomic_read(&caught[signo]);
+	saved->flag = uatomic_read(&sf__caught_flag[signo]);
 	return sf_flag_catch_signal(flag, signo);
 }
 
@@ -63,14 +59,8 @@ void sf__uncatch(int signo, const struct sf__caught *saved)
 	sigemptyset(&one);
 	sigaddset(&one, signo);
 	sigprocmask(SIG_BLOCK, &one, &old);
-	uatomic_set(&caught[signo], saved->flag);
+	uatomic_set(&sf__caught_flag[signo], saved->flag);
 	cmm_smp_mb();
 	sigaction(signo, &saved->sa, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-}
-
-void sf__signals_forget(const sf_flag *flag)
-{
-	for (int signo = 1; signo < NSIG; signo++)
-		uatomic_cmpxchg(&caught[signo], (sf_flag *)flag, NULL);
 }
