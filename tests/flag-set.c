@@ -146,18 +146,30 @@ static void test_errno_is_preserved(void **state)
 	sf_flag_destroy(flag);
 }
 
-/* In a child that is killed by the kernel on any futex() call, setting a
- * flag nobody waits on must succeed: no waiter, no futex call. */
-static void test_set_without_waiters_makes_no_futex_call(void **state)
+/* In a child: from now on every futex() call of this process meets
+ * action (SECCOMP_RET_KILL_PROCESS, or SECCOMP_RET_ERRNO | errno).
+ * 0, or -1 if the filter could not be installed. */
+static int filter_futex(unsigned action)
 {
 	struct sock_filter filter[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 			 offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_futex, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, action),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = { sizeof(filter) / sizeof(filter[0]), filter };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return -1;
+	return 0;
+}
+
+/* In a child that is killed by the kernel on any futex() call, setting a
+ * flag nobody waits on must succeed: no waiter, no futex call. */
+static void test_set_without_waiters_makes_no_futex_call(void **state)
+{
 	sf_flag *flag;
 	pid_t pid;
 	int st;
@@ -167,8 +179,7 @@ static void test_set_without_waiters_makes_no_futex_call(void **state)
 	pid = tu_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		if (filter_futex(SECCOMP_RET_KILL_PROCESS) < 0)
 			_exit(2);
 		if (sf_flag_set(flag, SF_REASON_REQUEST, 1) != 1 ||
 		    sf_flag_set(flag, SF_REASON_REQUEST, 2) != 0)
@@ -188,14 +199,6 @@ static void test_set_without_waiters_makes_no_futex_call(void **state)
  * and no timeout); a set still works, and a wait then returns 0. */
 static void test_wait_without_futex_returns_enosys(void **state)
 {
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_futex, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { sizeof(filter) / sizeof(filter[0]), filter };
 	sf_flag *flag;
 	pid_t pid;
 	int st;
@@ -205,8 +208,7 @@ static void test_wait_without_futex_returns_enosys(void **state)
 	pid = tu_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		if (filter_futex(SECCOMP_RET_ERRNO | ENOSYS) < 0)
 			syscall(SYS_exit_group, 2);
 		errno = EXDEV;
 		if (sf_flag_wait(flag, 50) != -ENOSYS || errno != EXDEV)
