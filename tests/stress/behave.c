@@ -2,6 +2,8 @@
  * behave.c - what function tasks and exec tasks (stress-task) both do:
  * record each incarnation in the shared record, fork the grandchildren of
  * the plan, fork a bomb, sleep to a moment of the scenario's timeline.
+ * (A shell task's script records its start through stress-task, for the
+ * shell's pid: st_task_begin_as().)
  *
  * Grandchildren pause forever; a function task's keep its stop handler,
  * which does not end them, and one that calls setsid() ignores the stop
@@ -61,17 +63,23 @@ void st_task_grandchildren(const struct st_task_plan *p)
 	}
 }
 
-int st_task_begin(struct st_shared *sh, int idx)
+int st_task_begin_as(struct st_shared *sh, int idx, pid_t pid)
 {
 	struct st_task_rec *rec = &sh->task[idx];
-	pid_t me = getpid();
 	int inc = __atomic_add_fetch(&rec->incarnations, 1, __ATOMIC_SEQ_CST);
 
 	if (inc <= ST_MAX_INCARNATIONS) {
 		ST_STORE(&rec->start_ns[inc - 1], tu_now_ns());
-		ST_STORE(&rec->pid[inc - 1], me);
+		ST_STORE(&rec->pid[inc - 1], pid);
 	}
-	ST_STORE(&rec->ident, st_ident(me, st_proc_starttime(me)));
+	ST_STORE(&rec->ident, st_ident(pid, st_proc_starttime(pid)));
+	return inc;
+}
+
+int st_task_begin(struct st_shared *sh, int idx)
+{
+	int inc = st_task_begin_as(sh, idx, getpid());
+
 	st_task_grandchildren(&sh->sc.task[idx]);
 	return inc;
 }

@@ -7,6 +7,8 @@
  *   - the cause, the task it names and the status are one of the outcomes
  *     the oracle allows;
  *   - the group was down within grace + 1 s of the event that stopped it;
+ *   - shell tasks ended their `stopflag sleep` loops soon after the stop
+ *     (st_sleepers_check());
  *   - no process of the scenario is left anywhere below the driver;
  *   - exec tasks started with default dispositions and an empty mask.
  *
@@ -91,6 +93,21 @@ static int matches(const struct st_shared *sh, const struct st_outcome *o)
 		 (o->pid == sh->master || o->alt_pid == sh->master)));
 }
 
+/* The shell tasks woke in time, for some outcome that matches (the rule
+ * is st_sleepers_check()'s). */
+static void check_sleepers(const struct st_shared *sh,
+			   const struct st_expect *ex, struct verdict *v)
+{
+	char why[200] = "";
+
+	for (int i = 0; i < ex->n; i++)
+		if (matches(sh, &ex->out[i]) &&
+		    st_sleepers_check(sh, &ex->out[i], why, sizeof(why)) == 0)
+			return;
+	if (why[0])
+		violation(v, "%s", why);
+}
+
 static void check_cause(const struct st_shared *sh, const struct st_expect *ex,
 			struct verdict *v)
 {
@@ -120,6 +137,7 @@ static void check_cause(const struct st_shared *sh, const struct st_expect *ex,
 			  res->has_name ? res->task_name : "(none)", res->ret);
 		return;
 	}
+	check_sleepers(sh, ex, v);
 	deadline = best->at_ns + (int64_t)sh->sc.grace_ms * 1000000 +
 		   st_slack_ns() + st_window_ns();
 	if (res->end_ns > deadline)
@@ -209,7 +227,7 @@ int st_must_follow_master(const struct st_shared *sh, const struct st_proc *p)
 
 		for (int k = 0; k < r->incarnations && k < ST_MAX_INCARNATIONS; k++)
 			if (r->pid[k] == p->pid)
-				return !sh->sc.task[i].stubborn;
+				return !st_ignores_stop_signals(&sh->sc.task[i]);
 	}
 	return 0;
 }
@@ -243,6 +261,13 @@ static void print_trace(const struct st_shared *sh)
 			       rel_ms(sh, r->action_ns), (int)r->action_pid);
 		if (r->bomb_children)
 			printf(" (%d children)", r->bomb_children);
+		if (r->acted_ns)
+			printf(", stop-all returned at %.1fms",
+			       rel_ms(sh, r->acted_ns));
+		for (int k = 0; k < r->incarnations && k < ST_MAX_INCARNATIONS; k++)
+			if (r->woke_ns[k])
+				printf(", pid %d woke at %.1fms", (int)r->pid[k],
+				       rel_ms(sh, r->woke_ns[k]));
 		printf("\n");
 	}
 }

@@ -4,7 +4,7 @@
  *
  * Function tasks become plugin tasks of stress-plugin.so (which runs the
  * very same st_fn_task(), told its index by an `index` key stopflagd hands
- * over), exec tasks run stress-task as before.  The shared record is
+ * over), exec tasks run stress-task as before, shell tasks their script.  The shared record is
  * stopflagd's standard input, which its tasks inherit; its log goes to a
  * memfd the driver prints when something goes wrong.  What the checks
  * then see of the outcome is stopflagd's exit status (stopflagd(8)).
@@ -35,6 +35,16 @@ static void task_section(FILE *f, const struct st_task_plan *t, int i,
 	case ST_EXEC:
 		fprintf(f, "type = exec\ncommand = '%s' %d\n", paths->task, i);
 		break;
+	case ST_EXEC_SH: {
+		struct st_sleeper_argv shell;
+
+		st_sleeper_argv(t, i, paths, &shell);
+		fprintf(f, "type = exec\ncommand =");
+		for (char **w = shell.argv; *w; w++)
+			fprintf(f, " '%s'", *w);
+		fprintf(f, "\n");
+		break;
+	}
 	case ST_EXEC_MISSING:
 		fprintf(f, "type = exec\ncommand = " ST_NO_SUCH_PROGRAM "\n");
 		break;

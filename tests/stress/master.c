@@ -126,10 +126,11 @@ static void set_dispositions(int pre_ignore)
 }
 
 static int add_task(sf_group *g, const struct st_task_plan *t, int i,
-		    const char *task_path)
+		    const struct st_paths *paths)
 {
 	char name[ST_NAME_MAX], arg[12];
 	char *argv[3] = { arg, NULL, NULL };
+	struct st_sleeper_argv shell;
 
 	snprintf(name, sizeof(name), "t%d", i);
 	snprintf(arg, sizeof(arg), "%d", i);
@@ -138,9 +139,12 @@ static int add_task(sf_group *g, const struct st_task_plan *t, int i,
 		task_index[i] = i;
 		return sf_group_add(g, name, st_fn_task, &task_index[i]);
 	case ST_EXEC:
-		argv[0] = (char *)task_path;
+		argv[0] = (char *)paths->task;
 		argv[1] = arg;
 		break;
+	case ST_EXEC_SH:
+		st_sleeper_argv(t, i, paths, &shell);
+		return sf_group_add_exec(g, name, shell.argv);
 	case ST_EXEC_MISSING:
 		argv[0] = (char *)ST_NO_SUCH_PROGRAM;
 		break;
@@ -151,7 +155,7 @@ static int add_task(sf_group *g, const struct st_task_plan *t, int i,
 	return sf_group_add_exec(g, name, argv);
 }
 
-static sf_group *build(struct st_shared *sh, const char *task_path)
+static sf_group *build(struct st_shared *sh, const struct st_paths *paths)
 {
 	const struct st_scenario *sc = &sh->sc;
 	sf_group *g;
@@ -167,7 +171,7 @@ static sf_group *build(struct st_shared *sh, const char *task_path)
 		fail_setup(sh, 2, err);
 	for (int i = 0; i < sc->ntasks; i++) {
 		const struct st_task_plan *t = &sc->task[i];
-		int id = add_task(g, t, i, task_path);
+		int id = add_task(g, t, i, paths);
 
 		if (id != i)
 			fail_setup(sh, 10 + i, id < 0 ? id : -EPROTO);
@@ -273,7 +277,7 @@ void st_master_main(struct st_shared *sh, int shm_fd,
 	for (size_t i = 0; i < NSTOP; i++)
 		sigaction(stop_signals[i], NULL, &before[i]);
 	sigprocmask(SIG_SETMASK, NULL, &mask_before);
-	g = build(sh, paths->task);
+	g = build(sh, paths);
 
 	ST_STORE(&res->run_ns, tu_now_ns());
 	res->ret = sf_group_run(g);

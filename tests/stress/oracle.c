@@ -19,6 +19,9 @@
  *                                    ends are the master's doing and do
  *                                    not count) and starts again those that
  *                                    are not temporary
+ *   a shell task's stopflag          REQUEST code, as above, naming the
+ *     stop-all code                  shell (the cause's pid is its
+ *                                    process group: the shell's pid)
  *   a task fails to start            START_FAILED errno: status 127
  *                                    (ENOENT), 126 (cannot run), 71 (fork)
  *   SIGTERM to a cooperative         stop-all: its handler sets the flag,
@@ -37,6 +40,17 @@
  * every order they allow is explored, and so are both readings of the end
  * of a process the master had just begun to stop for a restart.  Each path
  * that stops yields one allowed outcome.
+ *
+ * A shell task's request takes effect somewhere between the record made
+ * before `stopflag stop-all` and the one made after it returned: those
+ * are its earliest and latest times.  Without the second record (the
+ * shell was killed or stopped in between), the request may have come at
+ * any time after the first, or never, and the name of the task it gives
+ * is not fixed: the shell may be gone when the master reads it.
+ *
+ * Shell tasks hear the stop only through the flag: they ignore their stop
+ * signal.  st_sleepers_check() holds each to ending its `stopflag sleep`
+ * loop by itself soon after the stop (see there).
  *
  * A scribbled page (other than garbage in the futex word without its SET
  * bit) makes every cause acceptable: the master reads a cause a task set
@@ -75,6 +89,7 @@ struct ev {
 	pid_t pid;
 	int killed;
 	int value;
+	int optional; /* it may not have taken effect at all */
 };
 
 struct state {
@@ -111,7 +126,8 @@ static struct ev *add_ev(struct sim *s, int64_t t, int kind, int task,
 			 pid_t pid, int killed, int value)
 {
 	if (s->n < MAX_EV) {
-		s->ev[s->n] = (struct ev){ t, t, kind, task, pid, killed, value };
+		s->ev[s->n] = (struct ev){ t, t, kind, task, pid, killed, value,
+					   0 };
 		return &s->ev[s->n++];
 	}
 	s->ex->overflow = 1;
@@ -140,13 +156,18 @@ static int64_t delivered_at(const struct st_shared *sh, pid_t pid, int64_t t)
 	return last_stop > last_cont ? next_cont : t;
 }
 
+int st_ignores_stop_signals(const struct st_task_plan *p)
+{
+	return p->stubborn || p->kind == ST_EXEC_SH;
+}
+
 /* SIGTERM from the driver to a task, as its plan makes it react. */
 static void term_task_event(struct sim *s, int64_t t, int task, pid_t pid)
 {
 	const struct st_task_plan *p = &s->sh->sc.task[task];
 
 	t = delivered_at(s->sh, pid, t);
-	if (p->stubborn || t < 0)
+	if (st_ignores_stop_signals(p) || t < 0)
 		return;
 	if (p->kind == ST_FN)
 		add_ev(s, t, EV_TERM_FN, task, pid, 0, 0);
@@ -229,6 +250,24 @@ static void start_failed_event(struct sim *s, int task, int before, int err)
 		e->late = late > begun ? late : begun;
 }
 
+/* sf_task_stop_all() takes effect right after its record; a shell's
+ * stopflag stop-all between its two records, or perhaps never (above). */
+static void request_event(struct sim *s, const struct st_task_plan *p,
+			  const struct st_task_rec *r, int task)
+{
+	struct ev *e = add_ev(s, r->action_ns, EV_REQUEST, task, r->action_pid,
+			      0, p->action_code);
+
+	if (!e || p->kind != ST_EXEC_SH)
+		return;
+	if (r->acted_ns) {
+		e->late = r->acted_ns > e->t ? r->acted_ns : e->t;
+	} else {
+		e->late = INT64_MAX / 4;
+		e->optional = 1;
+	}
+}
+
 static void task_events(struct sim *s)
 {
 	const struct st_shared *sh = s->sh;
@@ -252,8 +291,7 @@ static void task_events(struct sim *s)
 			add_ev(s, r->action_ns, EV_END, i, r->action_pid, 1, SIGABRT);
 			break;
 		case ST_ACT_REQUEST:
-			add_ev(s, r->action_ns, EV_REQUEST, i, r->action_pid, 0,
-			       p->action_code);
+			request_event(s, p, r, i);
 			break;
 		case ST_ACT_SCRIBBLE:
 			scribble_events(s, p, r);
@@ -277,16 +315,16 @@ static int start_failed_status(int err)
 	return err == ENOENT ? 127 : err == EAGAIN ? 71 : 126;
 }
 
-static void emit(struct sim *s, int reason, int code, int status, int task,
-		 pid_t pid, pid_t alt_pid, int64_t at)
+static void emit_outcome(struct sim *s, struct st_outcome o)
 {
 	struct st_expect *ex = s->ex;
-	struct st_outcome o = { s->relaxed ? ST_OUT_ANY : ST_OUT_STOP, reason,
-				code, status, task, pid, alt_pid, at };
+	int64_t at = o.at_ns;
 
 	if (s->relaxed) {
+		o.kind = ST_OUT_ANY;
 		o.reason = o.code = o.status = o.task = 0;
 		o.pid = o.alt_pid = 0;
+		o.vague = 1;
 	}
 	for (int i = 0; i < ex->n; i++) {
 		struct st_outcome *e = &ex->out[i];
@@ -294,7 +332,7 @@ static void emit(struct sim *s, int reason, int code, int status, int task,
 		if (e->kind == o.kind && e->reason == o.reason &&
 		    e->code == o.code && e->status == o.status &&
 		    e->task == o.task && e->pid == o.pid &&
-		    e->alt_pid == o.alt_pid) {
+		    e->alt_pid == o.alt_pid && e->vague == o.vague) {
 			if (at > e->at_ns)
 				e->at_ns = at;
 			return;
@@ -304,6 +342,24 @@ static void emit(struct sim *s, int reason, int code, int status, int task,
 		ex->out[ex->n++] = o;
 	else
 		ex->overflow = 1;
+}
+
+/* A failed start is no moment to time a wakeup from (start_failed_event()). */
+static void emit(struct sim *s, int reason, int code, int status, int task,
+		 pid_t pid, pid_t alt_pid, int64_t at)
+{
+	emit_outcome(s, (struct st_outcome){
+		ST_OUT_STOP, reason, code, status, task, pid, alt_pid, at,
+		reason == SF_REASON_START_FAILED });
+}
+
+/* A request, as of when it had surely taken effect. */
+static void emit_request(struct sim *s, const struct ev *e)
+{
+	emit_outcome(s, (struct st_outcome){
+		ST_OUT_STOP, SF_REASON_REQUEST, e->value, e->value & 255,
+		e->optional ? -2 : e->task, e->pid, 0,
+		e->optional ? e->t : e->late, e->optional });
 }
 
 /*
@@ -481,14 +537,16 @@ static void take(struct sim *s, struct state *st, int self) // NOLINT(misc-no-re
 		emit(s, SF_REASON_SIGNAL, e->value, 0, -1, s->sh->master, 0, e->t);
 		break;
 	case EV_REQUEST:
-		/* Recorded, then killed before it could ask? */
-		if (ended_before(s, st, self)) {
+		/* Recorded, then killed before it could ask?  One that may
+		 * never have come: both ways. */
+		if (e->optional) {
+			explore(s, st);
+		} else if (ended_before(s, st, self)) {
 			explore(s, st);
 			break;
 		}
-		emit(s, SF_REASON_REQUEST, e->value, e->value & 255, e->task,
-		     e->pid, 0, e->t);
-		if (s->relaxed) /* a scribbler may have erased it */
+		emit_request(s, e);
+		if (s->relaxed && !e->optional) /* a scribbler may have erased it */
 			explore(s, st);
 		break;
 	case EV_SCRIBBLE:
@@ -564,7 +622,7 @@ static int inner_killed(const struct st_shared *sh, struct st_expect *ex)
 			continue;
 		ex->out[ex->n++] = (struct st_outcome){
 			ST_OUT_STOP, SF_REASON_KILLED, SIGKILL, 128 + SIGKILL,
-			-1, r->pid, 0, r->ns };
+			-1, r->pid, 0, r->ns, 1 };
 		return 1;
 	}
 	return 0;
@@ -586,6 +644,180 @@ void st_oracle(const struct st_shared *sh, struct st_expect *ex)
 	fault_events(&s);
 	task_events(&s);
 	explore(&s, &st);
+}
+
+/* ---------------------------------------------------------------- shells */
+
+int64_t st_wake_ns(void)
+{
+	const char *s = getenv("STRESS_WAKE_MS");
+	long ms = s ? strtol(s, NULL, 10) : 0;
+
+	if (ms <= 0)
+		ms = getenv("VALGRIND") || getenv("SF_SLOW") ? 500 : 100;
+	return (int64_t)ms * 1000000;
+}
+
+/* Whether something may have kept the flag from waking a sleeper, or its
+ * record from telling: a scribble (garbage in the futex word may cost a
+ * waiter its wakeup), a SIGKILLed master (nobody sets the flag), a
+ * keeper's master SIGKILLed (its keeper stops the group by signals). */
+static int no_wake_promised(const struct st_shared *sh)
+{
+	for (int i = 0; i < sh->sc.ntasks; i++)
+		if (sh->sc.task[i].action == ST_ACT_SCRIBBLE && sh->task[i].action_ns)
+			return 1;
+	for (int i = 0; i < sh->sc.nfaults; i++) {
+		int kind = sh->sc.fault[i].kind;
+
+		if (sh->fault[i].fired && (kind == ST_F_KILL_MASTER ||
+					   kind == ST_F_KILL_INNER ||
+					   kind == ST_F_KILL_BOTH))
+			return 1;
+	}
+	return !sh->res.returned;
+}
+
+static int killed_by_fault(const struct st_shared *sh, pid_t pid)
+{
+	for (int i = 0; i < sh->sc.nfaults; i++)
+		if (sh->sc.fault[i].kind == ST_F_KILL_TASK && sh->fault[i].fired &&
+		    sh->fault[i].pid == pid)
+			return 1;
+	return 0;
+}
+
+/*
+ * A SIGSTOP holds the shell (not its `stopflag sleep`, which wakes and
+ * ends) until SIGCONT.  The master sends SIGCONT with its stop signal, so
+ * a SIGSTOP from well before the stop is over by then; one from within
+ * the window before the stop on may have come after the master's SIGCONT,
+ * and holds the shell until the driver's.  Moves *from to the end of
+ * every such hold that ends before the shell had to have woken; 0 if one
+ * never ended.
+ */
+static int held_until(const struct st_shared *sh, pid_t pid, int64_t stop,
+		      int64_t *from)
+{
+	int moved = 1;
+
+	for (int pass = 0; moved && pass <= ST_MAX_FAULTS; pass++) {
+		int64_t need = *from + st_window_ns() + st_wake_ns();
+
+		moved = 0;
+		for (int i = 0; i < sh->sc.nfaults; i++) {
+			const struct st_fault_rec *r = &sh->fault[i];
+
+			if (sh->sc.fault[i].kind != ST_F_STOP_TASK || !r->fired ||
+			    r->pid != pid || r->ns < stop - st_window_ns() ||
+			    r->ns > need)
+				continue;
+			if (!r->cont_ns)
+				return 0;
+			if (r->cont_ns > *from) {
+				*from = r->cont_ns;
+				moved = 1;
+			}
+		}
+	}
+	return 1;
+}
+
+/* Whether the master may have stopped task k's process for a sibling's
+ * restart (one-for-all: any other task's end, rest-for-one: an earlier
+ * one's) after `since`, and until the stop: then the SIGKILL of that
+ * restart's grace may beat the record of its wakeup. */
+static int may_have_cycled(const struct st_shared *sh, int k, int64_t since,
+			   int64_t stop)
+{
+	const struct st_scenario *sc = &sh->sc;
+	int64_t until = stop + st_window_ns();
+
+	if (sc->strategy != SF_ONE_FOR_ALL && sc->strategy != SF_REST_FOR_ONE)
+		return 0;
+	for (int j = 0; j < sc->ntasks; j++) {
+		int64_t t = sh->task[j].action_ns;
+		int act = sc->task[j].action;
+
+		if (j == k || (sc->strategy == SF_REST_FOR_ONE && j > k))
+			continue;
+		if (t >= since && t <= until &&
+		    (act == ST_ACT_EXIT || act == ST_ACT_ABORT))
+			return 1;
+		for (int i = 0; i < sc->nfaults; i++) {
+			const struct st_fault_rec *r = &sh->fault[i];
+			int kind = sc->fault[i].kind;
+
+			if (r->fired && sc->fault[i].target == j &&
+			    (kind == ST_F_KILL_TASK || kind == ST_F_TERM_TASK) &&
+			    r->ns >= since && r->ns <= until)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Shell task k at the group's stop: its process then (the last recorded)
+ * must end its sleep loop by itself within the window + st_wake_ns() of
+ * the stop (of its own start, if later; of the end of a SIGSTOP that may
+ * have held it).  No record of that is a violation only where the grace
+ * let it live that long, and where no fault SIGKILLed it and no sibling's
+ * restart may have.  A `stopflag sleep` that ended with anything but "a
+ * stop came" is always one.
+ */
+static int sleeper_check(const struct st_shared *sh, int k, int64_t stop,
+			 char *why, size_t len)
+{
+	const struct st_task_rec *r = &sh->task[k];
+	int n = r->incarnations < ST_MAX_INCARNATIONS ? r->incarnations :
+							ST_MAX_INCARNATIONS;
+	int64_t from, need, woke;
+	pid_t pid;
+
+	if (r->woke_status) {
+		snprintf(why, len, "shell task t%d: `stopflag sleep` ended with "
+			 "status %d, not 1 (a stop came)", k, r->woke_status);
+		return 1;
+	}
+	if (n == 0)
+		return 0;
+	pid = r->pid[n - 1];
+	woke = r->woke_ns[n - 1];
+	from = r->start_ns[n - 1] > stop ? r->start_ns[n - 1] : stop;
+	if (!held_until(sh, pid, stop, &from))
+		return 0;
+	need = from + st_window_ns() + st_wake_ns();
+	if (woke > need) {
+		snprintf(why, len, "shell task t%d (pid %d): its stopflag sleep "
+			 "loop ended %.1fms after the stop at %.1fms: more than "
+			 "%.0fms", k, (int)pid, (double)(woke - from) / 1e6,
+			 (double)(stop - sh->t0_ns) / 1e6,
+			 (double)(need - from) / 1e6);
+		return 1;
+	}
+	if (woke || killed_by_fault(sh, pid) ||
+	    may_have_cycled(sh, k, r->start_ns[n - 1] - st_window_ns(), stop) ||
+	    stop + (int64_t)sh->sc.grace_ms * 1000000 < need)
+		return 0;
+	snprintf(why, len, "shell task t%d (pid %d): its stopflag sleep loop "
+		 "did not end by itself after the stop at %.1fms (within "
+		 "%.0fms; the grace is %dms)", k, (int)pid,
+		 (double)(stop - sh->t0_ns) / 1e6, (double)(need - from) / 1e6,
+		 sh->sc.grace_ms);
+	return 1;
+}
+
+int st_sleepers_check(const struct st_shared *sh, const struct st_outcome *o,
+		      char *why, size_t len)
+{
+	if (o->kind != ST_OUT_STOP || o->vague || no_wake_promised(sh))
+		return 0;
+	for (int k = 0; k < sh->sc.ntasks; k++)
+		if (sh->sc.task[k].kind == ST_EXEC_SH &&
+		    sleeper_check(sh, k, o->at_ns, why, len))
+			return 1;
+	return 0;
 }
 
 void st_outcome_describe(const struct st_outcome *o, int64_t t0, char *buf,

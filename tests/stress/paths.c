@@ -9,8 +9,12 @@
  *                     scenarios)
  *   STRESS_PLUGIN     the function tasks as a plugin (default:
  *                     .libs/stress-plugin.so beside the driver)
+ *   STRESS_STOPFLAG   stopflag(1) for the shell tasks (default: the build
+ *                     tree's src/tool/stopflag; "" or "no": no shell
+ *                     tasks)
  *
- * Config files go to a private directory under TMPDIR, removed at exit.
+ * Config files and the shell tasks' script go to a private directory
+ * under TMPDIR, removed at exit.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +27,7 @@
 #include "stress.h"
 #include "testutil.h"
 
-static char private_dir[4096], private_conf[4200];
+static char private_dir[4096], private_conf[4200], private_sleeper[4200];
 static pid_t private_owner; /* forked masters exit() too: not theirs */
 
 /* The directory of the driver program, without a trailing /.libs. */
@@ -65,6 +69,7 @@ void st_paths_cleanup(void)
 	if (!private_dir[0] || getpid() != private_owner)
 		return;
 	unlink(private_conf);
+	unlink(private_sleeper);
 	rmdir(private_dir);
 }
 
@@ -127,6 +132,26 @@ static void find_daemon(struct st_paths *paths, const char *dir)
 	}
 }
 
+/* stopflag(1) and the script that runs it; without them, no shell
+ * tasks. */
+static void find_stopflag(struct st_paths *paths, const char *dir)
+{
+	const char *s = getenv("STRESS_STOPFLAG");
+
+	paths->stopflag[0] = '\0';
+	if ((s && (!*s || strcmp(s, "no") == 0)) ||
+	    locate("STRESS_STOPFLAG", dir, "../../src/tool/stopflag",
+		   paths->stopflag) < 0 ||
+	    access(paths->stopflag, X_OK) < 0 || st_sleeper_write(paths) < 0) {
+		printf("stress: note: no shell tasks (stopflag(1) not found, "
+		       "or its script not written)\n");
+		paths->stopflag[0] = '\0';
+		return;
+	}
+	snprintf(private_sleeper, sizeof(private_sleeper), "%s",
+		 paths->sleeper);
+}
+
 int st_find_paths(struct st_paths *paths)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -151,6 +176,7 @@ int st_find_paths(struct st_paths *paths)
 		 private_dir);
 	snprintf(paths->dir, sizeof(paths->dir), "%s", private_dir);
 	snprintf(paths->config, sizeof(paths->config), "%s", private_conf);
+	find_stopflag(paths, dir);
 	return 0;
 }
 

@@ -22,12 +22,17 @@ static const int master_signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
 
 #define PICK(r, a) ((a)[st_rng_range((r), 0, (int)(sizeof(a) / sizeof((a)[0])) - 1)])
 
+static const int shell_sleeps[] = { 100, 1000, 30000 };
+
 static void gen_action(struct st_rng *r, struct st_task_plan *t)
 {
 	int roll = st_rng_range(r, 0, 99);
 
 	t->action_ms = st_rng_range(r, 5, ST_SPAN_MS);
-	if (roll < 45) {
+	if (t->kind == ST_EXEC_SH) { /* stopflag stop-all takes 0..255 */
+		t->action = ST_ACT_REQUEST;
+		t->action_code = st_rng_range(r, 0, 255);
+	} else if (roll < 45) {
 		t->action = ST_ACT_EXIT;
 		t->action_code = st_rng_chance(r, 50) ? st_rng_range(r, 0, 3) :
 							 st_rng_range(r, 0, 255);
@@ -46,7 +51,18 @@ static void gen_action(struct st_rng *r, struct st_task_plan *t)
 	}
 }
 
-static void gen_task(struct st_rng *r, struct st_task_plan *t)
+/* A shell task ignores its stop signal (sleeper.c); it has no
+ * grandchildren of the plan (its script forks its own commands). */
+static void gen_shell(struct st_task_plan *t, int sleep_ms)
+{
+	t->kind = ST_EXEC_SH;
+	t->sleep_ms = sleep_ms;
+	t->stubborn = t->exec_catch = 0;
+	t->grandchildren = t->setsid_child = 0;
+}
+
+static void gen_task(struct st_rng *r, struct st_task_plan *t,
+		     const struct st_options *opt)
 {
 	memset(t, 0, sizeof(*t));
 	t->kind = st_rng_chance(r, 60) ? ST_FN : ST_EXEC;
@@ -58,28 +74,43 @@ static void gen_task(struct st_rng *r, struct st_task_plan *t)
 	t->exec_catch = t->kind == ST_EXEC && !t->stubborn && st_rng_chance(r, 40);
 	t->grandchildren = st_rng_chance(r, 20) ? st_rng_range(r, 1, 2) : 0;
 	t->setsid_child = st_rng_chance(r, 10);
+	/* Drawn whatever the options, like the daemon's share below. */
+	if (t->kind == ST_EXEC && st_rng_chance(r, 35)) {
+		int sleep_ms = PICK(r, shell_sleeps);
+
+		if (opt->shell)
+			gen_shell(t, sleep_ms);
+	}
 	if (st_rng_chance(r, 45))
 		gen_action(r, t);
 }
 
-static int pick_fn_task(struct st_rng *r, const struct st_scenario *sc)
+/* A task of one of the kinds (a bit mask of 1 << kind), or -1. */
+static int pick_task(struct st_rng *r, const struct st_scenario *sc,
+		     unsigned kinds)
 {
 	int start = st_rng_range(r, 0, sc->ntasks - 1);
 
 	for (int i = 0; i < sc->ntasks; i++) {
 		int k = (start + i) % sc->ntasks;
 
-		if (sc->task[k].kind == ST_FN)
+		if (kinds & 1u << sc->task[k].kind)
 			return k;
 	}
 	return -1;
 }
 
-/* A stop request and a signal to the master at the same moment. */
+static int pick_fn_task(struct st_rng *r, const struct st_scenario *sc)
+{
+	return pick_task(r, sc, 1u << ST_FN);
+}
+
+/* A stop request (sf_task_stop_all(), or a shell task's stopflag
+ * stop-all) and a signal to the master at the same moment. */
 static void gen_race(struct st_rng *r, struct st_scenario *sc,
 		     struct st_fault_plan *f)
 {
-	int k = pick_fn_task(r, sc);
+	int k = pick_task(r, sc, 1u << ST_FN | 1u << ST_EXEC_SH);
 
 	if (k < 0) {
 		f->kind = ST_F_SIGNAL_MASTER;
@@ -138,6 +169,10 @@ static void gen_nproc(struct st_rng *r, struct st_scenario *sc)
 
 	for (int i = 0; i < sc->ntasks; i++)
 		need += sc->task[i].grandchildren + sc->task[i].setsid_child;
+	/* A shell's commands are processes too: no shell tasks here. */
+	for (int i = 0; i < sc->ntasks; i++)
+		if (sc->task[i].kind == ST_EXEC_SH)
+			sc->task[i].kind = ST_EXEC;
 	if (k < 0 || st_rng_chance(r, 40)) {
 		/* The master itself (and its keeper) plus fewer tasks than
 		 * the group has. */
@@ -228,7 +263,7 @@ void st_scenario_generate(struct st_scenario *sc, uint64_t seed,
 	sc->pre_ignore = st_rng_chance(&r, 50);
 	sc->ntasks = st_rng_range(&r, 1, ST_MAX_TASKS);
 	for (int i = 0; i < sc->ntasks; i++)
-		gen_task(&r, &sc->task[i]);
+		gen_task(&r, &sc->task[i], opt);
 	if (st_rng_chance(&r, 6)) {
 		int k = st_rng_range(&r, 0, sc->ntasks - 1);
 
@@ -274,9 +309,9 @@ static const char *restart_name(int r)
 static const char *kind_name(int k)
 {
 	static const char *const names[] = { "fn", "exec", "exec-missing",
-					     "exec-noexec" };
+					     "exec-noexec", "shell" };
 
-	return k >= 0 && k < 4 ? names[k] : "?";
+	return k >= 0 && k < 5 ? names[k] : "?";
 }
 
 const char *st_action_name(int action)
@@ -306,6 +341,8 @@ static void describe_task(int i, const struct st_task_plan *t,
 	if (t->kind == ST_EXEC || t->stop_signal != SIGTERM)
 		printf(" stop-signal=%s%s", strsignal(t->stop_signal),
 		       t->exec_catch ? " (caught, exit 0)" : "");
+	if (t->kind == ST_EXEC_SH)
+		printf(" sleep=%dms (signals ignored)", t->sleep_ms);
 	if (t->stubborn)
 		printf(" stubborn");
 	if (t->grandchildren)

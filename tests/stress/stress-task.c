@@ -8,9 +8,14 @@
  * function task (tasks.c), with signals instead of the flag: a cooperative
  * one dies by its stop signal (or catches it and exits 0), a stubborn one
  * ignores it and SIGTERM and waits for SIGKILL.
+ *
+ * `stress-task INDEX sh-...` records for a shell task's script what it
+ * does (sleeper.c says which and when).
  */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -47,22 +52,87 @@ static int inherited_state(void)
 	return bad;
 }
 
+/* A number argument, or -1. */
+static long number(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s && !*end && v >= 0 ? v : -1;
+}
+
+/* sh-begin PID: the script's start; the ms left until its request (0 if
+ * the moment has passed), or "-" for none. */
+static int sh_begin(struct st_shared *sh, int idx, pid_t pid)
+{
+	const struct st_task_plan *p = &sh->sc.task[idx];
+	int64_t left;
+
+	if (st_task_begin_as(sh, idx, pid) != 1 || p->action == ST_ACT_NONE) {
+		puts("-");
+	} else {
+		left = sh->t0_ns + (int64_t)p->action_ms * 1000000 - tu_now_ns();
+		printf("%lld\n", left > 0 ? (long long)(left + 999999) / 1000000 : 0LL);
+	}
+	return fflush(stdout) == 0 ? 0 : 2;
+}
+
+/* sh-woke STATUS, exec'd by the script: this process is the shell's. */
+static int sh_woke(struct st_shared *sh, int idx, long status)
+{
+	struct st_task_rec *rec = &sh->task[idx];
+	int n = ST_LOAD(&rec->incarnations);
+
+	if (status != 1)
+		ST_STORE(&rec->woke_status, status < 0 ? 255 : (int)status);
+	for (int i = (n < ST_MAX_INCARNATIONS ? n : ST_MAX_INCARNATIONS) - 1;
+	     i >= 0; i--)
+		if (ST_LOAD(&rec->pid[i]) == getpid()) {
+			ST_STORE(&rec->woke_ns[i], tu_now_ns());
+			return 0;
+		}
+	return 2;
+}
+
+/* What a shell task's script asks to record: 0, or 2 for a bad request. */
+static int shell_record(struct st_shared *sh, int idx, int argc, char **argv)
+{
+	struct st_task_rec *rec = &sh->task[idx];
+	long arg = argc > 3 ? number(argv[3]) : -1;
+
+	if (strcmp(argv[2], "sh-begin") == 0 && arg > 0)
+		return sh_begin(sh, idx, (pid_t)arg);
+	if (strcmp(argv[2], "sh-act") == 0 && arg > 0) {
+		ST_STORE(&rec->action_pid, (pid_t)arg);
+		ST_STORE(&rec->action_ns, tu_now_ns());
+		return 0;
+	}
+	if (strcmp(argv[2], "sh-acted") == 0) {
+		ST_STORE(&rec->acted_ns, tu_now_ns());
+		return 0;
+	}
+	if (strcmp(argv[2], "sh-woke") == 0 && argc > 3)
+		return sh_woke(sh, idx, arg);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	struct st_shared *sh;
 	const struct st_task_plan *p;
 	int idx, bad = inherited_state();
-	char *end;
 
-	if (argc != 2)
+	if (argc < 2 || argc > 4)
 		return 2;
-	idx = (int)strtol(argv[1], &end, 10);
-	if (*end || idx < 0 || idx >= ST_MAX_TASKS)
+	idx = (int)number(argv[1]);
+	if (idx < 0 || idx >= ST_MAX_TASKS)
 		return 2;
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED,
 		  STDIN_FILENO, 0);
 	if (sh == MAP_FAILED)
 		return 2;
+	if (argc > 2) /* a shell task's record: its signal state is its own */
+		return shell_record(sh, idx, argc, argv);
 	p = &sh->sc.task[idx];
 	__atomic_or_fetch(&sh->task[idx].bad_start, bad, __ATOMIC_SEQ_CST);
 	if (p->stubborn) {

@@ -11,6 +11,10 @@
  *                        25; 0 where it is not built, see paths.c)
  *   STRESS_TASK=PATH     the exec task program (default: stress-task beside
  *                        this program, or beside its libtool wrapper)
+ *   STRESS_STOPFLAG=PATH stopflag(1) for the shell tasks (default: the
+ *                        build tree's; "no": no shell tasks)
+ *   STRESS_WAKE_MS=MS    how soon a shell task's sleep loop must end after
+ *                        the stop (default 100; 500 under SF_SLOW)
  *   STRESS_SABOTAGE=WHAT the master breaks a promise on purpose (stray,
  *                        zombie, late, status), to show the checks catch it
  *
@@ -65,6 +69,7 @@ struct run {
 	int violations;
 	unsigned by_reason[8], master_kills, relaxed, overflow, beyond_reach;
 	unsigned daemon_runs;
+	unsigned shells, shells_woke, shell_requests; /* shell processes */
 	int64_t worst_stop_ns;
 };
 
@@ -183,6 +188,7 @@ static void setup(struct run *run)
 	}
 	run->opt.daemon = run->paths.daemon[0] ?
 			  (int)env_u64("STRESS_DAEMON", 25) : 0;
+	run->opt.shell = run->paths.stopflag[0] != '\0';
 	run->opt.nproc_ok = st_nproc_usable(&run->paths);
 	if (!run->opt.nproc_ok)
 		printf("stress: note: no RLIMIT_NPROC faults (needs root, and "
@@ -307,6 +313,17 @@ static void tally(struct run *run, const struct st_observed *obs,
 {
 	const struct st_result *res = &run->sh->res;
 
+	for (int i = 0; i < run->sh->sc.ntasks; i++) {
+		const struct st_task_rec *r = &run->sh->task[i];
+
+		if (run->sh->sc.task[i].kind != ST_EXEC_SH)
+			continue;
+		run->shell_requests += r->acted_ns != 0;
+		for (int k = 0; k < r->incarnations && k < ST_MAX_INCARNATIONS; k++) {
+			run->shells++;
+			run->shells_woke += r->woke_ns[k] != 0;
+		}
+	}
 	if (run->sh->sc.daemon)
 		run->daemon_runs++;
 	else if (res->returned && res->cause.reason >= 0 &&
@@ -400,13 +417,15 @@ int main(void)
 	printf("stress: library causes: signal %u, request %u, exited %u, "
 	       "killed %u, start-failed %u, other %u; stopflagd runs %u; "
 	       "master SIGKILLed %u (leaving %u processes beyond its reach); "
-	       "scribbled %u; oracle gave up %u; slowest stop %.0fms after t0\n",
+	       "scribbled %u; oracle gave up %u; slowest stop %.0fms after t0; "
+	       "shell tasks %u (woke by the flag %u, stop-all %u)\n",
 	       run.by_reason[SF_REASON_SIGNAL], run.by_reason[SF_REASON_REQUEST],
 	       run.by_reason[SF_REASON_EXITED], run.by_reason[SF_REASON_KILLED],
 	       run.by_reason[SF_REASON_START_FAILED],
 	       run.by_reason[SF_REASON_NONE] + run.by_reason[SF_REASON_PARENT_DIED],
 	       run.daemon_runs, run.master_kills, run.beyond_reach, run.relaxed, run.overflow,
-	       (double)run.worst_stop_ns / 1e6);
+	       (double)run.worst_stop_ns / 1e6, run.shells, run.shells_woke,
+	       run.shell_requests);
 	printf("stress: %u scenarios, %d violations, seed %" PRIu64 "\n",
 	       run.done, run.violations, run.seed);
 	return run.violations ? 1 : 0;

@@ -10,7 +10,10 @@
  * oracle (oracle.c) turns the record into the outcomes the contract allows
  * (stopflag.h, README "Exit status" and "The fault campaign") and the
  * checker (check.c) compares them with what the library did, and looks for
- * processes left behind (procs.c).
+ * processes left behind (procs.c).  Shell tasks (sleeper.c) are shell
+ * scripts that join the flag with stopflag(1): they sleep in
+ * `stopflag sleep` loops and ask for the stop with `stopflag stop-all`,
+ * recording what they do through stress-task.
  */
 #ifndef SF_STRESS_H
 #define SF_STRESS_H
@@ -31,6 +34,9 @@ enum st_task_kind {
 	ST_EXEC,         /* an exec task running stress-task */
 	ST_EXEC_MISSING, /* exec of a binary that does not exist: 127 */
 	ST_EXEC_NOEXEC,  /* exec of something that cannot be run: 126 */
+	ST_EXEC_SH,      /* a shell script, sleeper.c: a `stopflag sleep` loop,
+			    its stop signal and SIGTERM ignored (only the flag
+			    ends it in time); its action, `stopflag stop-all` */
 };
 
 /* What a task does by itself, once, in its first incarnation, at
@@ -39,7 +45,8 @@ enum st_action {
 	ST_ACT_NONE,
 	ST_ACT_EXIT,     /* return / exit(action_code) */
 	ST_ACT_ABORT,    /* die by SIGABRT */
-	ST_ACT_REQUEST,  /* sf_task_stop_all(action_code); function tasks */
+	ST_ACT_REQUEST,  /* sf_task_stop_all(action_code); function tasks;
+			    `stopflag stop-all action_code`: shell tasks */
 	ST_ACT_SCRIBBLE, /* write garbage over the shared page; function tasks */
 	ST_ACT_BOMB,     /* fork until fork fails (RLIMIT_NPROC scenarios) */
 };
@@ -63,6 +70,7 @@ struct st_task_plan {
 	int action_ms;
 	int action_code;
 	int scribble;      /* enum st_scribble */
+	int sleep_ms;      /* shell: the loop's `stopflag sleep` */
 };
 
 enum st_fault_kind {
@@ -125,6 +133,13 @@ struct st_task_rec {
 	int bad_start;         /* exec: inherited SIG_IGN (1) or mask (2) */
 	int32_t scribbled_word; /* what ST_SCRIB_WORD wrote */
 	int bomb_children;     /* how many the bomb forked */
+	/* Shell tasks.  action_ns is taken before `stopflag stop-all`,
+	 * acted_ns once it returned (0: never); woke_ns[i] is when
+	 * incarnation i's sleep loop ended (0: never), woke_status a status
+	 * of `stopflag sleep` that ended one other than 1 ("a stop came"). */
+	int64_t acted_ns;
+	int64_t woke_ns[ST_MAX_INCARNATIONS];
+	int woke_status;
 };
 
 struct st_fault_rec {
@@ -203,6 +218,7 @@ struct st_options {
 			 reachable by another uid) */
 	int daemon;   /* percent of the scenarios stopflagd runs (0: it is
 			 not there) */
+	int shell;    /* shell tasks can be used (stopflag(1) was found) */
 };
 
 void st_scenario_generate(struct st_scenario *sc, uint64_t seed,
@@ -224,6 +240,9 @@ int st_task_begin(struct st_shared *sh, int idx);
 void st_task_grandchildren(const struct st_task_plan *p);
 /* Fork until fork fails; returns how many. */
 int st_fork_bomb(void);
+/* st_task_begin() for process pid (a shell task's script), without the
+ * grandchildren. */
+int st_task_begin_as(struct st_shared *sh, int idx, pid_t pid);
 /* Sleep until the absolute CLOCK_MONOTONIC time ns (not woken by the stop). */
 void st_sleep_until_ns(int64_t ns);
 /* This process's start time in clock ticks since boot (0 on error). */
@@ -241,6 +260,8 @@ struct st_paths {
 	char task[4096];   /* stress-task */
 	char daemon[4096]; /* stopflagd, or "" (no daemon scenarios) */
 	char plugin[4096]; /* stress-plugin.so */
+	char stopflag[4096]; /* stopflag(1), or "" (no shell tasks) */
+	char sleeper[4200]; /* the shell tasks' script, in dir */
 	char dir[4096];    /* a private directory for config files */
 	char config[4200]; /* the config file of a daemon scenario, in it */
 };
@@ -270,6 +291,22 @@ void st_master_setup(struct st_shared *sh, int shm_fd);
  * Never returns. */
 void st_master_main(struct st_shared *sh, int shm_fd,
 		    const struct st_paths *paths) __attribute__((noreturn));
+
+/* ---------------------------------------------------------------- sleeper.c */
+
+/* Write the shell tasks' script into paths->dir (paths->sleeper); 0, or
+ * -1 after saying why. */
+int st_sleeper_write(struct st_paths *paths);
+/* The words that run shell task idx: `/bin/sh SCRIPT stress-task stopflag
+ * IDX SLEEP CODE STOP-SIGNAL`, in buf (ST_SLEEPER_WORDS pointers into
+ * it, NULL-terminated). */
+#define ST_SLEEPER_WORDS 10
+struct st_sleeper_argv {
+	char *argv[ST_SLEEPER_WORDS];
+	char num[4][16];
+};
+void st_sleeper_argv(const struct st_task_plan *t, int idx,
+		     const struct st_paths *paths, struct st_sleeper_argv *out);
 
 /* ---------------------------------------------------------------- daemon.c */
 
@@ -337,6 +374,8 @@ struct st_outcome {
 	pid_t pid;     /* the process the cause names, 0: any */
 	pid_t alt_pid; /* or this one (the master naming a task), 0: none */
 	int64_t at_ns; /* when the stop should have begun */
+	int vague;     /* when the flag was set is not known closely enough
+			  to time a shell task's wakeup from at_ns */
 };
 
 #define ST_MAX_OUTCOMES 64
@@ -351,6 +390,19 @@ struct st_expect {
  * order (a SIGCHLD the master has not handled yet loses to a signal). */
 int64_t st_window_ns(void);
 void st_oracle(const struct st_shared *sh, struct st_expect *ex);
+/* Whether a task ignores its stop signal and SIGTERM: a stubborn one, and
+ * a shell task (only the flag ends it). */
+int st_ignores_stop_signals(const struct st_task_plan *p);
+/* How soon after the flag is set a shell task's `stopflag sleep` loop must
+ * have ended (and recorded that it did): STRESS_WAKE_MS, default 100 ms,
+ * 500 ms under valgrind and sanitizers. */
+int64_t st_wake_ns(void);
+/* Whether the shell tasks woke in time if the group stopped as outcome o
+ * says: every one that ran at the stop ended its sleep loop by itself
+ * within the window + st_wake_ns() of it, unless something else was in
+ * the way (see oracle.c).  0, or 1 and why. */
+int st_sleepers_check(const struct st_shared *sh, const struct st_outcome *o,
+		      char *why, size_t len);
 void st_outcome_describe(const struct st_outcome *o, int64_t t0, char *buf,
 			 size_t len);
 
