@@ -366,6 +366,218 @@ static void test_signal_after_the_starts_beats_a_failing_fork(void **state)
 	assert_true(allowed(SF_REASON_START_FAILED, EAGAIN, 71, -2, 2));
 }
 
+/* ---------------------------------------------------------------- shells */
+
+/* Task k becomes a shell task (sleeper.c) with one process, pid. */
+static void shell(int k, pid_t pid, int at)
+{
+	sh.sc.task[k].kind = ST_EXEC_SH;
+	sh.sc.task[k].sleep_ms = 30000;
+	incarnation(k, pid, at);
+}
+
+/* A shell's stop-all: recorded at `at`, returned at `acted` (0: no
+ * record). */
+static void shell_request(int k, int code, int at, int acted)
+{
+	action(k, ST_ACT_REQUEST, code, at);
+	sh.task[k].acted_ns = acted ? T0 + MS(acted) : 0;
+}
+
+/* The outcome the oracle allows for this stop, or fail. */
+static const struct st_outcome *outcome(int reason, int code, int task,
+					int at)
+{
+	for (int i = 0; i < ex.n; i++) {
+		const struct st_outcome *o = &ex.out[i];
+
+		if (o->reason == reason && o->code == code && o->task == task &&
+		    o->at_ns == T0 + MS(at))
+			return o;
+	}
+	fail_msg("no outcome %d code %d task %d at %d ms", reason, code, task,
+		 at);
+	return NULL;
+}
+
+/* Whether the shells kept the wake rule, if the group stopped as o says. */
+static int woke_in_time(const struct st_outcome *o)
+{
+	char why[200];
+
+	return st_sleepers_check(&sh, o, why, sizeof(why)) == 0;
+}
+
+/* A shell's stop-all is a request like sf_task_stop_all(), naming the
+ * shell, that took effect by the time stopflag stop-all returned. */
+static void test_shell_stop_all_is_a_request(void **state)
+{
+	scenario(SF_ONE_FOR_ONE, 2, 3);
+	shell(1, 202, 10);
+	incarnation(0, 201, 1);
+	shell_request(1, 7, 100, 112);
+	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_REQUEST, 7, 7, 1, 112));
+	assert_int_equal(ex.out[0].pid, 202);
+	assert_false(ex.out[0].vague);
+}
+
+/* stopflag stop-all takes effect anywhere between its two records (a
+ * fork and an exec apart): a signal to the master between them may come
+ * first, though it came more than the window after the first record.
+ * One later than the window after the second loses. */
+static void test_shell_stop_all_racing_a_signal(void **state)
+{
+	scenario(SF_STOP_ALL, 1, 3);
+	shell(0, 201, 1);
+	shell_request(0, 9, 100, 150);
+	fault(ST_F_SIGNAL_MASTER, -1, MASTER, 140, SIGHUP);
+	oracle();
+	assert_int_equal(ex.n, 2);
+	assert_true(allowed(SF_REASON_REQUEST, 9, 9, 0, 150));
+	assert_true(allowed(SF_REASON_SIGNAL, SIGHUP, 0, -1, 140));
+
+	sh.fault[0].ns = T0 + MS(150) + 2 * st_window_ns();
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_REQUEST, 9, 9, 0, 150));
+}
+
+/* A shell SIGKILLed between its records: its stopflag stop-all (a process
+ * of its own) may still have asked, or it never got that far, and the
+ * task the cause names is not fixed.  Under one-for-one the group then
+ * goes on to the terminator. */
+static void test_shell_killed_while_it_asks(void **state)
+{
+	scenario(SF_ONE_FOR_ONE, 1, 3);
+	sh.sc.task[0].restart = SF_PERMANENT;
+	shell(0, 201, 1);
+	incarnation(0, 203, 120);
+	shell_request(0, 5, 100, 0);
+	fault(ST_F_KILL_TASK, 0, 201, 104, 0);
+	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 2);
+	assert_true(outcome(SF_REASON_REQUEST, 5, -2, 100)->vague);
+	assert_true(allowed(SF_REASON_SIGNAL, SIGTERM, 0, -1, 400));
+}
+
+/* A shell ignores SIGTERM (and its stop signal): a SIGTERM to it ends
+ * nothing, where a stubborn-free exec task would have died of it. */
+static void test_sigterm_to_a_shell_is_ignored(void **state)
+{
+	scenario(SF_STOP_ALL, 1, 3);
+	shell(0, 201, 1);
+	fault(ST_F_TERM_TASK, 0, 201, 80, SIGTERM);
+	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_SIGNAL, SIGTERM, 0, -1, 400));
+}
+
+/* The wake rule: a shell that ran at the stop ends its sleep loop by
+ * itself soon after it.  One that outlived the stop until the grace's
+ * SIGKILL, or woke long after, broke it. */
+static void test_shell_wakes_at_the_stop(void **state)
+{
+	const struct st_outcome *o;
+	int64_t bound = st_window_ns() + st_wake_ns();
+
+	scenario(SF_STOP_ALL, 2, 3);
+	sh.sc.grace_ms = 1000;
+	sh.res.returned = 1;
+	incarnation(0, 201, 1);
+	shell(1, 202, 2);
+	fault(ST_F_TERMINATOR, -1, MASTER, 300, SIGTERM);
+	oracle();
+	o = outcome(SF_REASON_SIGNAL, SIGTERM, -1, 300);
+
+	sh.task[1].woke_ns[0] = T0 + MS(310);
+	assert_true(woke_in_time(o));
+	sh.task[1].woke_ns[0] = T0 + MS(300) + bound;
+	assert_true(woke_in_time(o));
+	sh.task[1].woke_ns[0] = T0 + MS(300) + bound + MS(1);
+	assert_false(woke_in_time(o));
+	sh.task[1].woke_ns[0] = 0; /* killed at the end of the grace */
+	assert_false(woke_in_time(o));
+
+	/* A grace too short to wake in: the SIGKILL may come first. */
+	sh.sc.grace_ms = (int)(bound / MS(1)) - 1;
+	assert_true(woke_in_time(o));
+	sh.sc.grace_ms = 1000;
+
+	/* A stopflag sleep that failed is never right. */
+	sh.task[1].woke_ns[0] = T0 + MS(310);
+	sh.task[1].woke_status = 66;
+	assert_false(woke_in_time(o));
+}
+
+/* What excuses a shell from waking: a SIGKILL from the driver, a SIGSTOP
+ * that held it past the master's SIGCONT (timed from the driver's
+ * SIGCONT), a sibling's restart that may have SIGKILLed it. */
+static void test_shell_excused_from_waking(void **state)
+{
+	const struct st_outcome *o;
+
+	scenario(SF_ONE_FOR_ALL, 2, 3);
+	sh.sc.grace_ms = 1000;
+	sh.res.returned = 1;
+	incarnation(0, 201, 1);
+	shell(1, 202, 2);
+	fault(ST_F_TERMINATOR, -1, MASTER, 300, SIGTERM);
+	oracle();
+	o = outcome(SF_REASON_SIGNAL, SIGTERM, -1, 300);
+	assert_false(woke_in_time(o));
+
+	fault(ST_F_STOP_TASK, 1, 202, 310, 0);
+	sh.fault[1].cont_ns = T0 + MS(600);
+	assert_false(woke_in_time(o)); /* held, but it never woke */
+	sh.task[1].woke_ns[0] = T0 + MS(620);
+	assert_true(woke_in_time(o));
+	sh.fault[1].ns = T0 + MS(100); /* the master's SIGCONT ended it */
+	assert_false(woke_in_time(o));
+	sh.fault[1].ns = T0 + MS(310);
+	sh.fault[1].cont_ns = 0; /* held for good */
+	sh.task[1].woke_ns[0] = 0;
+	assert_true(woke_in_time(o));
+	sh.sc.nfaults = 1;
+
+	fault(ST_F_KILL_TASK, 1, 202, 320, 0);
+	assert_true(woke_in_time(o));
+	sh.sc.nfaults = 1;
+
+	/* t0's end makes one-for-all stop t1 for a restart: its stop
+	 * signal is ignored, and the SIGKILL of that grace may come first. */
+	fault(ST_F_KILL_TASK, 0, 201, 250, 0);
+	assert_true(woke_in_time(o));
+	sh.sc.strategy = SF_ONE_FOR_ONE; /* no restart of t1 there */
+	assert_false(woke_in_time(o));
+}
+
+/* No wake is promised where nobody may set the flag or the page lies. */
+static void test_no_wake_rule_without_a_flag(void **state)
+{
+	const struct st_outcome *o;
+
+	scenario(SF_STOP_ALL, 2, 3);
+	sh.sc.grace_ms = 1000;
+	sh.res.returned = 1;
+	incarnation(0, 201, 1);
+	shell(1, 202, 2);
+	fault(ST_F_TERMINATOR, -1, MASTER, 300, SIGTERM);
+	oracle();
+	o = outcome(SF_REASON_SIGNAL, SIGTERM, -1, 300);
+	assert_false(woke_in_time(o));
+	action(0, ST_ACT_SCRIBBLE, 0, 100);
+	sh.sc.task[0].scribble = ST_SCRIB_WORD; /* without its SET bit */
+	assert_true(woke_in_time(o));
+	sh.task[0].action_ns = 0;
+	sh.res.returned = 0; /* the master died */
+	assert_true(woke_in_time(o));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +597,13 @@ int main(void)
 		cmocka_unit_test(test_request_before_a_late_failed_start),
 		cmocka_unit_test(test_scribbled_cause_allows_any_cause_only),
 		cmocka_unit_test(test_nothing_after_the_master_is_killed),
+		cmocka_unit_test(test_shell_stop_all_is_a_request),
+		cmocka_unit_test(test_shell_stop_all_racing_a_signal),
+		cmocka_unit_test(test_shell_killed_while_it_asks),
+		cmocka_unit_test(test_sigterm_to_a_shell_is_ignored),
+		cmocka_unit_test(test_shell_wakes_at_the_stop),
+		cmocka_unit_test(test_shell_excused_from_waking),
+		cmocka_unit_test(test_no_wake_rule_without_a_flag),
 	};
 
 	/* The window these plans are drawn for, whatever the build
