@@ -3,15 +3,18 @@
 # long one is make stress), and proof that its checks can fail: with
 # STRESS_SABOTAGE the master breaks one promise on purpose (leaves a
 # process behind, returns with an unreaped child, returns late, reports a
-# wrong status) and each must be reported as a violation.
+# wrong status) and each must be reported as a violation; and shell tasks
+# given a stopflag whose sleep does not hear the stop must be reported for
+# outliving it.
 : "${top_builddir:?}"
 if [ -n "${VALGRIND:-}" ]; then
 	echo "SKIP: the campaign times real stops; memcheck is too slow for it"
 	exit 77
 fi
 stress="$top_builddir/libtool --mode=execute $top_builddir/tests/stress/stress"
-out=$(mktemp "${TMPDIR:-/tmp}/stress-smoke.XXXXXX") || exit 99
-trap 'rm -f "$out"' EXIT
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/stress-smoke.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/out
 status=0
 
 # run EXPECT_LINE_PATTERN [VAR=value...]: the campaign with those settings.
@@ -42,4 +45,27 @@ for s in stray:'still there' zombie:'still below the master' \
 		status=1
 	}
 done
+# A stopflag whose sleep is a plain sleep, deaf to the stop (the rest is
+# the real one): scenario 5 of this seed has two shell tasks looping on
+# it, a grace of 250 ms and a stop long after they started.
+deaf=$tmp/stopflag
+cat >"$deaf" <<'EOF'
+#!/bin/sh
+if [ "$1" = sleep ]; then
+	ms=${2%ms}
+	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
+	exit 0
+fi
+exec "$STRESS_REAL_STOPFLAG" "$@"
+EOF
+chmod +x "$deaf"
+if run '^stress: 1 scenarios, 1 violations, seed 20261202$' \
+	STRESS_SEED=20261202 STRESS_ONLY=5 STRESS_DAEMON=0 STRESS_WAKE_MS=50 \
+	STRESS_STOPFLAG="$deaf" \
+	STRESS_REAL_STOPFLAG="$top_builddir/src/tool/stopflag"; then
+	grep '^stress: VIOLATION' "$out" | grep -q 'did not end by itself' || {
+		echo "FAIL: deaf stopflag sleep: no violation saying so"
+		status=1
+	}
+fi
 exit $status

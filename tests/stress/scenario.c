@@ -169,10 +169,17 @@ static void gen_nproc(struct st_rng *r, struct st_scenario *sc)
 
 	for (int i = 0; i < sc->ntasks; i++)
 		need += sc->task[i].grandchildren + sc->task[i].setsid_child;
-	/* A shell's commands are processes too: no shell tasks here. */
-	for (int i = 0; i < sc->ntasks; i++)
-		if (sc->task[i].kind == ST_EXEC_SH)
-			sc->task[i].kind = ST_EXEC;
+	/* A shell's commands are processes too: no shell tasks here.  A
+	 * plain exec task's way to end with the code is to exit with it. */
+	for (int i = 0; i < sc->ntasks; i++) {
+		struct st_task_plan *t = &sc->task[i];
+
+		if (t->kind != ST_EXEC_SH)
+			continue;
+		t->kind = ST_EXEC;
+		if (t->action == ST_ACT_REQUEST)
+			t->action = ST_ACT_EXIT;
+	}
 	if (k < 0 || st_rng_chance(r, 40)) {
 		/* The master itself (and its keeper) plus fewer tasks than
 		 * the group has. */
