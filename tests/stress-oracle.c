@@ -23,8 +23,10 @@
 #define MS(x) ((int64_t)(x) * 1000000)
 #define T0 MS(1000)
 #define MASTER 100
-/* The window every test assumes, whatever the build (main() sets it). */
+/* The window and the wake bound every test assumes, whatever the build
+ * (main() sets them). */
 #define WINDOW_MS "30"
+#define WAKE_MS "500"
 
 static struct st_shared sh;
 static struct st_expect ex;
@@ -520,9 +522,10 @@ static void test_shell_wakes_at_the_stop(void **state)
 static void test_shell_excused_from_waking(void **state)
 {
 	const struct st_outcome *o;
+	int64_t bound = st_window_ns() + st_wake_ns();
 
 	scenario(SF_ONE_FOR_ALL, 2, 3);
-	sh.sc.grace_ms = 1000;
+	sh.sc.grace_ms = 3000; /* longer than a hold and a wakeup */
 	sh.res.returned = 1;
 	incarnation(0, 201, 1);
 	shell(1, 202, 2);
@@ -532,9 +535,9 @@ static void test_shell_excused_from_waking(void **state)
 	assert_false(woke_in_time(o));
 
 	fault(ST_F_STOP_TASK, 1, 202, 310, 0);
-	sh.fault[1].cont_ns = T0 + MS(600);
+	sh.fault[1].cont_ns = T0 + MS(400) + bound;
 	assert_false(woke_in_time(o)); /* held, but it never woke */
-	sh.task[1].woke_ns[0] = T0 + MS(620);
+	sh.task[1].woke_ns[0] = sh.fault[1].cont_ns + MS(20);
 	assert_true(woke_in_time(o));
 	sh.fault[1].ns = T0 + MS(100); /* the master's SIGCONT ended it */
 	assert_false(woke_in_time(o));
@@ -609,5 +612,6 @@ int main(void)
 	/* The window these plans are drawn for, whatever the build
 	 * (sanitizer and valgrind runs widen it by default). */
 	setenv("STRESS_WINDOW_MS", WINDOW_MS, 1);
+	setenv("STRESS_WAKE_MS", WAKE_MS, 1);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -654,7 +654,7 @@ int64_t st_wake_ns(void)
 	long ms = s ? strtol(s, NULL, 10) : 0;
 
 	if (ms <= 0)
-		ms = getenv("VALGRIND") || getenv("SF_SLOW") ? 500 : 100;
+		ms = getenv("VALGRIND") || getenv("SF_SLOW") ? 2500 : 500;
 	return (int64_t)ms * 1000000;
 }
 

@@ -17,6 +17,9 @@
 #define ST_TERMINATOR_LATE_MS 1500
 
 static const int graces[] = { 0, 20, 100, 250 };
+/* A grace that tells a shell task that never wakes from a slow one: longer
+ * than it may take to wake on a loaded machine (st_wake_ns()). */
+#define ST_SHELL_GRACE_MS 1000
 static const int exec_stop_signals[] = { SIGINT, SIGHUP, SIGUSR1 };
 static const int master_signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
 
@@ -251,7 +254,7 @@ void st_scenario_generate(struct st_scenario *sc, uint64_t seed,
 {
 	struct st_rng r;
 	struct st_fault_plan *term;
-	int daemon, nproc;
+	int daemon, nproc, long_grace;
 
 	memset(sc, 0, sizeof(*sc));
 	st_rng_seed(&r, seed, index);
@@ -292,6 +295,10 @@ void st_scenario_generate(struct st_scenario *sc, uint64_t seed,
 	term->kind = ST_F_TERMINATOR;
 	term->signo = SIGTERM;
 	sc->late_end |= st_rng_chance(&r, 25);
+	long_grace = st_rng_chance(&r, 30);
+	for (int i = 0; long_grace && i < sc->ntasks; i++)
+		if (sc->task[i].kind == ST_EXEC_SH)
+			sc->grace_ms = ST_SHELL_GRACE_MS;
 	term->at_ms = last_moment(sc) + (sc->late_end ?
 					 ST_TERMINATOR_LATE_MS + sc->grace_ms :
 					 ST_TERMINATOR_GAP_MS);

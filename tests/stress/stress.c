@@ -14,7 +14,7 @@
  *   STRESS_STOPFLAG=PATH stopflag(1) for the shell tasks (default: the
  *                        build tree's; "no": no shell tasks)
  *   STRESS_WAKE_MS=MS    how soon a shell task's sleep loop must end after
- *                        the stop (default 100; 500 under SF_SLOW)
+ *                        the stop (default 500; 2500 under SF_SLOW)
  *   STRESS_SABOTAGE=WHAT the master breaks a promise on purpose (stray,
  *                        zombie, late, status), to show the checks catch it
  *

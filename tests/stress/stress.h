@@ -394,8 +394,10 @@ void st_oracle(const struct st_shared *sh, struct st_expect *ex);
  * a shell task (only the flag ends it). */
 int st_ignores_stop_signals(const struct st_task_plan *p);
 /* How soon after the flag is set a shell task's `stopflag sleep` loop must
- * have ended (and recorded that it did): STRESS_WAKE_MS, default 100 ms,
- * 500 ms under valgrind and sanitizers. */
+ * have ended (and recorded that it did, a fork and an exec later):
+ * STRESS_WAKE_MS, default 500 ms, 2.5 s under valgrind and sanitizers;
+ * generous, for a loaded machine, where a wakeup missed costs the whole
+ * sleep (up to 30 s) or the grace's SIGKILL. */
 int64_t st_wake_ns(void);
 /* Whether the shell tasks woke in time if the group stopped as outcome o
  * says: every one that ran at the stop ended its sleep loop by itself
