@@ -368,6 +368,50 @@ static void test_signal_after_the_starts_beats_a_failing_fork(void **state)
 	assert_true(allowed(SF_REASON_START_FAILED, EAGAIN, 71, -2, 2));
 }
 
+/* Under load, the master forks its first round slowly, and reaps only
+ * after it: a task that ended early in the round is acted on only then,
+ * and a signal to the master that came meanwhile (more than the window
+ * after the end) may win.  Once the round is over, the end comes first. */
+static void test_end_while_the_master_still_starts(void **state)
+{
+	scenario(SF_STOP_ALL, 3, 3);
+	incarnation(0, 201, 5);
+	incarnation(1, 202, 40);
+	incarnation(2, 203, 70);
+	fault(ST_F_KILL_TASK, 0, 201, 10, 0);
+	fault(ST_F_SIGNAL_MASTER, -1, MASTER, 60, SIGHUP);
+	oracle();
+	assert_int_equal(ex.n, 2);
+	assert_true(allowed(SF_REASON_KILLED, SIGKILL, 137, 0, 70));
+	assert_true(allowed(SF_REASON_SIGNAL, SIGHUP, 0, -1, 60));
+
+	sh.fault[0].ns = T0 + MS(80);
+	sh.fault[1].ns = T0 + MS(80) + 2 * st_window_ns();
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_KILLED, SIGKILL, 137, 0, 80));
+}
+
+/* The same under one-for-all: the master restarts t0 once the round is
+ * over, stopping t1, whose process recorded its start after t0's death
+ * (by more than the window): its SIGKILL while the master stops it is
+ * not a second failure, which would pass the intensity of one. */
+static void test_restart_after_the_first_round(void **state)
+{
+	scenario(SF_ONE_FOR_ALL, 2, 1);
+	sh.sc.task[0].restart = SF_PERMANENT;
+	sh.sc.task[1].restart = SF_PERMANENT;
+	incarnation(0, 201, 5);
+	incarnation(1, 202, 50);
+	incarnation(0, 203, 120);
+	incarnation(1, 204, 121);
+	fault(ST_F_KILL_TASK, 0, 201, 10, 0);
+	fault(ST_F_KILL_TASK, 1, 202, 80, 0);
+	fault(ST_F_TERMINATOR, -1, MASTER, 400, SIGTERM);
+	oracle();
+	assert_true(allowed(SF_REASON_SIGNAL, SIGTERM, 0, -1, 400));
+}
+
 /* ---------------------------------------------------------------- shells */
 
 /* Task k becomes a shell task (sleeper.c) with one process, pid. */
@@ -600,6 +644,8 @@ int main(void)
 		cmocka_unit_test(test_request_before_a_late_failed_start),
 		cmocka_unit_test(test_scribbled_cause_allows_any_cause_only),
 		cmocka_unit_test(test_nothing_after_the_master_is_killed),
+		cmocka_unit_test(test_end_while_the_master_still_starts),
+		cmocka_unit_test(test_restart_after_the_first_round),
 		cmocka_unit_test(test_shell_stop_all_is_a_request),
 		cmocka_unit_test(test_shell_stop_all_racing_a_signal),
 		cmocka_unit_test(test_shell_killed_while_it_asks),

@@ -32,7 +32,9 @@
  * Times are the trace's, never the plan's: when a fault fired, when a task
  * recorded its start or its action.  A failed start is not recorded; it
  * spans from the run's beginning to the starts recorded by the tasks the
- * master forked ahead of it (start_failed_event()).
+ * master forked ahead of it (start_failed_event()).  A task that ends
+ * while the master still forks the first round takes effect as late as
+ * the round's end (ends_in_the_first_round()).
  *
  * The first stop wins.  Two events closer in time than st_window_ns() may
  * take effect in either order (a task's death reaches the master through
@@ -310,6 +312,35 @@ static void task_events(struct sim *s)
 				   EAGAIN);
 }
 
+/*
+ * The master forks the first round of tasks in one go, looking only at the
+ * flag between forks: it reaps a task that ended meanwhile only once the
+ * round is over.  Such an end takes effect as late as the round's end
+ * (the last start the round recorded), and a signal to the master, or a
+ * request, that came after the end but within the round may come first.
+ * A restart it causes stops the siblings running then.  (A SIGTERM to a
+ * function task under stop-all is not such an end: its handler sets the
+ * flag at once.)
+ */
+static void ends_in_the_first_round(struct sim *s)
+{
+	const struct st_shared *sh = s->sh;
+	int64_t round_end = 0;
+
+	for (int k = 0; k < sh->sc.ntasks; k++)
+		if (sh->task[k].incarnations > 0 &&
+		    sh->task[k].start_ns[0] > round_end)
+			round_end = sh->task[k].start_ns[0];
+	for (int i = 0; i < s->n; i++) {
+		struct ev *e = &s->ev[i];
+
+		if ((e->kind == EV_END ||
+		     (e->kind == EV_TERM_FN && sh->sc.strategy != SF_STOP_ALL)) &&
+		    e->t < round_end)
+			e->late = round_end;
+	}
+}
+
 static int start_failed_status(int err)
 {
 	return err == ENOENT ? 127 : err == EAGAIN ? 71 : 126;
@@ -410,23 +441,26 @@ static pid_t running_at(const struct sim *s, int k, int64_t t)
 	return pid;
 }
 
-/* The incarnation of task k the master would stop for a restart at t:
- * the one running then (*maybe = 0).  If none had recorded its start by
- * then, perhaps the first to record it within the window after t
+/* The incarnation of task k the master would stop for the restart that
+ * the end e causes: the one running at e->t (*maybe = 0).  If none had
+ * recorded its start by then, perhaps the first to record it within the
+ * window after the master acted on e, by e->late at the latest
  * (*maybe = 1): the master forks a process before the task records it
- * (an exec task records only after exec()), but that one may also be the
- * process this very restart started, if the one it stopped never got as
- * far as its record. */
-static pid_t stopped_for_restart_at(const struct sim *s, int k, int64_t t,
-				    int *maybe)
+ * (an exec task records only after exec()), and may act on an end only
+ * after its first round of forks, but that one may also be the process
+ * this very restart started, if the one it stopped never got as far as
+ * its record. */
+static pid_t stopped_for_restart_at(const struct sim *s, int k,
+				    const struct ev *e, int *maybe)
 {
 	const struct st_task_rec *r = &s->sh->task[k];
-	pid_t pid = running_at(s, k, t);
+	pid_t pid = running_at(s, k, e->t);
 
 	*maybe = 0;
 	for (int i = 0; !pid && i < r->incarnations && i < ST_MAX_INCARNATIONS;
 	     i++)
-		if (r->start_ns[i] > t && r->start_ns[i] <= t + st_window_ns()) {
+		if (r->start_ns[i] > e->t &&
+		    r->start_ns[i] <= e->late + st_window_ns()) {
 			pid = r->pid[i];
 			*maybe = 1;
 		}
@@ -446,13 +480,15 @@ static int64_t cycled_at(const struct state *st, pid_t pid, int *maybe)
 	return -1;
 }
 
-/* Task k restarts at t: under one-for-all and rest-for-one the master
+/* Task k restarts after its end e (by e->late): under one-for-all and
+ * rest-for-one the master
  * stops its siblings (the others, or the later ones) and starts again
  * those that are not temporary, and the stopped ones that are not running
  * but not temporary either (README "Strategies"). */
-static void restart(const struct sim *s, struct state *st, int k, int64_t t)
+static void restart(const struct sim *s, struct state *st, const struct ev *e)
 {
 	const struct st_scenario *sc = &s->sh->sc;
+	int k = e->task;
 
 	st->up |= 1u << k;
 	if (sc->strategy == SF_ONE_FOR_ONE)
@@ -463,12 +499,12 @@ static void restart(const struct sim *s, struct state *st, int k, int64_t t)
 
 		if (i == k || (sc->strategy == SF_REST_FOR_ONE && i < k))
 			continue;
-		pid = stopped_for_restart_at(s, i, t, &maybe);
+		pid = stopped_for_restart_at(s, i, e, &maybe);
 		if ((st->up & 1u << i) && pid &&
 		    st->ncycled < (int)(sizeof(st->cycled) / sizeof(*st->cycled))) {
 			st->cycled[st->ncycled] = pid;
 			st->cycled_maybe[st->ncycled] = (unsigned char)maybe;
-			st->cycled_t[st->ncycled++] = t;
+			st->cycled_t[st->ncycled++] = e->late;
 		}
 		if (sc->task[i].restart == SF_TEMPORARY)
 			st->up &= ~(1u << i);
@@ -494,7 +530,7 @@ static void task_ended(struct sim *s, struct state *st, int self, // NOLINT(misc
 	}
 	if (sc->strategy == SF_STOP_ALL) {
 		emit(s, reason, e->value, status, e->task, e->pid,
-		     s->sh->master, e->t);
+		     s->sh->master, e->late);
 		return;
 	}
 	/* A process the master was stopping for a restart: its end is the
@@ -511,19 +547,19 @@ static void task_ended(struct sim *s, struct state *st, int self, // NOLINT(misc
 	    (restart_type == SF_TRANSIENT && !abnormal)) {
 		if (st->up == 0) /* nothing left to run: the group stops */
 			emit(s, reason, e->value, status, e->task, e->pid,
-			     s->sh->master, e->t);
+			     s->sh->master, e->late);
 		else
 			explore(s, st);
 		return;
 	}
 	if (st->bomb) /* the restart's fork may fail */
-		emit(s, SF_REASON_START_FAILED, EAGAIN, 71, -2, 0, 0, e->t);
+		emit(s, SF_REASON_START_FAILED, EAGAIN, 71, -2, 0, 0, e->late);
 	if (++st->restarts > sc->max_restarts) {
 		emit(s, reason, e->value, status, e->task, e->pid,
-		     s->sh->master, e->t);
+		     s->sh->master, e->late);
 		return;
 	}
-	restart(s, st, e->task, e->t);
+	restart(s, st, e);
 	explore(s, st);
 }
 
@@ -643,6 +679,7 @@ void st_oracle(const struct st_shared *sh, struct st_expect *ex)
 	s.ex = ex;
 	fault_events(&s);
 	task_events(&s);
+	ends_in_the_first_round(&s);
 	explore(&s, &st);
 }
 
