@@ -99,13 +99,18 @@ struct scale_sample {
 struct machine_load {
 	double load[3];       /* 1, 5, 15 minutes; -1: unknown */
 	unsigned long long total, idle, steal; /* /proc/stat, all CPUs */
+	int64_t ours_ns;      /* CPU time of this process and what it reaped */
 };
 void machine_load_read(struct machine_load *m);
-/* The share of all CPUs' time between from and to that was busy (not
- * idle, not stolen) and that was stolen, in %; -1 when unknown. */
+/* Shares of all CPUs' time between two readings, in % (-1: unknown). */
+struct machine_span {
+	double busy_pct;      /* busy: not idle, not stolen */
+	double steal_pct;     /* stolen by the hypervisor */
+	double others_pct;    /* busy, but not with us: other people's load */
+};
 void machine_load_span(const struct machine_load *from,
-		       const struct machine_load *to, double *busy_pct,
-		       double *steal_pct);
+		       const struct machine_load *to,
+		       struct machine_span *span);
 int machine_cpus(void);
 
 /* One round of one size: every kind once, in a rotating order. */
@@ -113,7 +118,7 @@ struct scale_round {
 	bool done;
 	int64_t ns;           /* how long the whole round took */
 	double load1;         /* the 1-minute load average as it began */
-	double busy_pct, steal_pct; /* over the round */
+	struct machine_span span; /* over the round */
 };
 
 /* What a whole run measured, for scale_report(). */

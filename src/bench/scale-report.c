@@ -1,7 +1,8 @@
 /*
  * scale-report.c - what scale mode prints.
  *
- * Per size and kind: the median, best and worst start and stop, the
+ * Per size and kind: the median (of an even count of rounds, the mean
+ * of the middle two), best and worst start and stop, the
  * driver's median CPU time, its peak RSS and the median ΣPss.  Then the
  * ratios the targets are stated in.  Each is taken within each round (two
  * measurements made close together, so the load weighs on both alike),
@@ -58,11 +59,6 @@ struct ratio {
 	double p50, min, max, of_medians;
 };
 
-static double ms(int64_t ns)
-{
-	return (double)ns / 1e6;
-}
-
 static const struct scale_sample *sample(const struct scale_result *res,
 					 int z, int k, int r)
 {
@@ -70,11 +66,19 @@ static const struct scale_sample *sample(const struct scale_result *res,
 			 (size_t)res->opts->rounds + (size_t)r];
 }
 
-/* p50, lowest and highest of v[0..n), n > 0; sorts v. */
+/* The median of v[0..n), n > 0, sorted: of an even count, the mean of
+ * the middle two (a nearest rank would take the lower of two rounds). */
+static double median(const int64_t *v, int n)
+{
+	return ((double)v[(n - 1) / 2] + (double)v[n / 2]) / 2;
+}
+
+/* Median, lowest and highest of v[0..n), n > 0; sorts v. */
 static void spread(int64_t *v, int n, double *p50, double *min, double *max,
 		   double unit)
 {
-	*p50 = (double)percentile(v, (size_t)n, 50) / unit;
+	sort_i64(v, (size_t)n);
+	*p50 = median(v, n) / unit;
 	*min = (double)v[0] / unit;
 	*max = (double)v[n - 1] / unit;
 }
@@ -104,8 +108,10 @@ static void summarize(const struct scale_result *res, int z, int k,
 		return;
 	spread(v[0], n, &row->start_p50, &row->start_min, &row->start_max, 1e6);
 	spread(v[1], n, &row->stop_p50, &row->stop_min, &row->stop_max, 1e6);
-	row->cpu_p50 = ms(percentile(v[2], (size_t)n, 50));
-	row->pss_kb = (long)percentile(pss, (size_t)n, 50);
+	sort_i64(v[2], (size_t)n);
+	sort_i64(pss, (size_t)n);
+	row->cpu_p50 = median(v[2], n) / 1e6;
+	row->pss_kb = (long)median(pss, n);
 }
 
 /* The ratio d of one round r, or -1 if it lacks either side. */
@@ -178,27 +184,29 @@ static void table(FILE *f, const struct scale_result *res, int z,
 				x->p50 <= ratio_defs[i].target ? "met" : "MISSED");
 		fputc('\n', f);
 	}
-	fputs("round  load1  busy%  steal%  seconds\n", f);
+	fputs("round  load1  busy%  others%  steal%  seconds\n", f);
 	for (int r = 0; r < res->done[z]; r++) {
 		const struct scale_round *rd =
 			&res->rounds[z * res->opts->rounds + r];
 
-		fprintf(f, "%5d %6.2f %6.1f %7.1f %8.1f\n", r + 1, rd->load1,
-			rd->busy_pct, rd->steal_pct, (double)rd->ns / 1e9);
+		fprintf(f, "%5d %6.2f %6.1f %8.1f %7.1f %8.1f\n", r + 1,
+			rd->load1, rd->span.busy_pct, rd->span.others_pct,
+			rd->span.steal_pct, (double)rd->ns / 1e9);
 	}
 }
 
 static void machine_table(FILE *f, const struct scale_result *res)
 {
-	double busy, steal;
+	struct machine_span m;
 
-	machine_load_span(&res->begin, &res->end, &busy, &steal);
+	machine_load_span(&res->begin, &res->end, &m);
 	fprintf(f, "\nthe machine: %d CPUs; load average %.2f %.2f %.2f at the "
-		"start, %.2f %.2f %.2f at the end; busy %.1f%%, stolen %.1f%% "
-		"of its CPU time over the %.0f s of the run\n", machine_cpus(),
+		"start, %.2f %.2f %.2f at the end (our own tasks count in it); "
+		"over the %.0f s of the run its CPU time was busy %.1f%% (others "
+		"than this run: %.1f%%), stolen %.1f%%\n", machine_cpus(),
 		res->begin.load[0], res->begin.load[1], res->begin.load[2],
-		res->end.load[0], res->end.load[1], res->end.load[2], busy,
-		steal, (double)res->ns / 1e9);
+		res->end.load[0], res->end.load[1], res->end.load[2],
+		(double)res->ns / 1e9, m.busy_pct, m.others_pct, m.steal_pct);
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -251,8 +259,9 @@ static void json_rounds(FILE *f, const struct scale_result *res)
 			fprintf(f, "%s{\"tasks\":%d,\"round\":%d", first ? "" : ",",
 				res->opts->sizes[z], r + 1);
 			json_number(f, "load1", rd->load1);
-			json_number(f, "busy_pct", rd->busy_pct);
-			json_number(f, "steal_pct", rd->steal_pct);
+			json_number(f, "busy_pct", rd->span.busy_pct);
+			json_number(f, "others_pct", rd->span.others_pct);
+			json_number(f, "steal_pct", rd->span.steal_pct);
 			json_number(f, "seconds", (double)rd->ns / 1e9);
 			for (size_t i = 0; i < NRATIOS; i++)
 				json_number(f, ratio_defs[i].name,
@@ -296,16 +305,17 @@ static void json(FILE *f, const struct scale_result *res,
 		 const struct ratio (*ratios)[NRATIOS])
 {
 	const struct machine_load *b = &res->begin, *e = &res->end;
-	double busy, steal;
+	struct machine_span m;
 
-	machine_load_span(b, e, &busy, &steal);
+	machine_load_span(b, e, &m);
 	fprintf(f, "{\"mode\":\"scale\",\"rounds\":%d,\"seconds\":%d,"
 		"\"machine\":{\"cpus\":%d,\"loadavg_start\":[%.2f,%.2f,%.2f],"
 		"\"loadavg_end\":[%.2f,%.2f,%.2f]", res->opts->rounds,
 		res->opts->seconds, machine_cpus(), b->load[0], b->load[1],
 		b->load[2], e->load[0], e->load[1], e->load[2]);
-	json_number(f, "busy_pct", busy);
-	json_number(f, "steal_pct", steal);
+	json_number(f, "busy_pct", m.busy_pct);
+	json_number(f, "others_pct", m.others_pct);
+	json_number(f, "steal_pct", m.steal_pct);
 	json_number(f, "run_seconds", (double)res->ns / 1e9);
 	fputc('}', f);
 	json_rows(f, res, rows);

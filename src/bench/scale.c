@@ -444,8 +444,7 @@ static int run_round(struct scale_result *res, int z, int r)
 		s->valid = err == 0;
 	}
 	machine_load_read(&after);
-	machine_load_span(&before, &after, &round->busy_pct,
-			  &round->steal_pct);
+	machine_load_span(&before, &after, &round->span);
 	round->ns = now_ns() - t0;
 	round->done = err == 0;
 	return err;
