@@ -123,27 +123,48 @@ else
 fi
 
 # --- bad options: exit 64, and the message names the option
-# --- scale: both task kinds and the floors, JSON with the ratios, a plot
-if bounded scale "$bench" scale --sizes 2,3 --rounds 1 --json \
-	--plot "$dir/scale.svg"; then
+# --- scale: every kind (stopflagd's too) and the floors, JSON with the
+# machine's load, every round's ratios and their summary, a plot
+if bounded scale "$bench" scale --sizes 2,3 --rounds 2 --time 60 --json \
+	--stopflagd "$top_builddir/src/daemon/stopflagd" --plot "$dir/scale.svg"; then
 	out="$dir/scale.out"
-	for kind in exec function vfork floor; do
+	kinds="exec function vfork floor"
+	grep -q 'no stopflagd rows' "$dir/scale.err" ||
+		kinds="$kinds stopflagd-exec stopflagd-function"
+	for kind in $kinds; do
 		for n in 2 3; do
-			grep -q "{\"tasks\":$n,\"kind\":\"$kind\",\"start_ms_p50\":" "$out" ||
-				fail "scale --json has no $kind row for $n tasks"
+			grep -q "{\"tasks\":$n,\"kind\":\"$kind\",\"rounds\":2,\"start_ms_p50\":" "$out" ||
+				fail "scale --json has no $kind row of 2 rounds for $n tasks"
 		done
 	done
+	grep -q '"machine":{"cpus":[0-9]*,"loadavg_start":\[[0-9.]*,[0-9.]*,[0-9.]*\],' "$out" ||
+		fail "scale --json does not say how loaded the machine was"
+	grep -q '"rounds_detail":\[{"tasks":2,"round":1,"load1":[0-9.]*,"busy_pct":' "$out" ||
+		fail "scale --json has not every round"
 	grep -q '"ratios":\[{"tasks":2,"exec_start_vs_python":' "$out" &&
-		grep -q '"exec_stop_vs_floor":[0-9.]*,"function_stop_vs_floor":[0-9.]*}\]}$' "$out" ||
+		grep -q '"exec_stop_vs_floor":{"rounds":2,"p50":[0-9.]*,"min":[0-9.]*,"max":[0-9.]*,"of_medians":[0-9.]*,"target":1.1,"met":\(true\|false\)}' "$out" ||
 		fail "scale --json has not the ratios"
+	grep -q 'ratio, per round: p50 (min-max)' "$dir/scale.err" ||
+		fail "scale's table has not the per-round ratios"
 	[ "$(wc -l <"$out")" -eq 1 ] || fail "scale --json is not one line"
 	if command -v "${GNUPLOT:-gnuplot}" >/dev/null 2>&1; then
 		grep -q '<svg' "$dir/scale.svg" 2>/dev/null ||
 			fail "scale --plot drew nothing with gnuplot installed"
 	fi
-	[ $failures -eq 0 ] && ok "scale --json has every kind, size and ratio"
+	[ $failures -eq 0 ] && ok "scale --json has every kind, size, round and ratio"
 else
 	fail "scale exited $rc"; show scale
+fi
+
+# --- scale: --kinds chooses; without --stopflagd its rows are left out
+if bounded kinds "$bench" scale --sizes 2 --rounds 1 --kinds exec,floor --json; then
+	grep -q '"kind":"exec"' "$dir/kinds.out" && grep -q '"kind":"floor"' "$dir/kinds.out" &&
+		! grep -q '"kind":"function"' "$dir/kinds.out" &&
+		grep -q '"function_stop_vs_floor":null' "$dir/kinds.out" &&
+		ok "scale --kinds measures the chosen kinds only" ||
+		{ fail "scale --kinds"; cat "$dir/kinds.out"; }
+else
+	fail "scale --kinds exited $rc"; show kinds
 fi
 
 bad() {
@@ -174,6 +195,9 @@ bad "--sizes" scale --sizes 0
 bad "--sizes" scale --sizes 10,2000
 bad "--rounds" scale --rounds 101
 bad "--plot" scale --plot t.pdf
+bad "--time" scale --time 0
+bad "--kinds" scale --kinds exec,nope
+bad "--stopflagd" scale --stopflagd
 [ $failures -eq 0 ] && ok "bad options exit 64 and name the option"
 
 "$bench" --help | grep -q 'stopflag-bench wake' || fail "--help"

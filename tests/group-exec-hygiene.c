@@ -7,8 +7,9 @@
  *     ignored signals (caught ones cannot survive an exec anyway), its own process group (in the master's session),
  *     and PR_SET_PDEATHSIG set to its stop signal, kept across the exec;
  *   - a function task has its own process group, an empty mask, default
- *     dispositions except its stop signals, which it catches, and
- *     PDEATHSIG set to its stop signal.
+ *     dispositions except its stop signals, which it catches,
+ *     PDEATHSIG set to its stop signal, and none of its siblings'
+ *     pidfds (the master's fds else, as a fork leaves them).
  * (That PDEATHSIG really fires after the exec is proven in
  * group-stop-paths: exec tasks die of their own stop signal when the
  * master is SIGKILLed.)
@@ -27,6 +28,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <dirent.h>
 
 #include <cmocka.h>
 
@@ -139,6 +142,38 @@ static void test_exec_task_runs_clean(void **state)
 	sf_group_destroy(g);
 }
 
+/* How many pidfds this process holds. */
+static int count_pidfds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char path[300], target[64];
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (strcmp(target, "anon_inode:[pidfd]") == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int sibling(sf_task *task, void *arg)
+{
+	(void)arg;
+	sf_task_wait(task, -1);
+	return 0;
+}
+
 /* Each check that fails sets a bit of the exit status. */
 static int inspect_self(sf_task *task, void *arg)
 {
@@ -167,6 +202,8 @@ static int inspect_self(sf_task *task, void *arg)
 	prctl(PR_GET_PDEATHSIG, &pdeathsig);
 	if (pdeathsig != SIGALRM)
 		bad |= 64;
+	if (count_pidfds() != 0)
+		bad |= 128;
 	return bad;
 }
 
@@ -175,9 +212,19 @@ static void test_function_task_runs_clean(void **state)
 	sf_group *g = gu_group();
 	int status;
 
+	int id;
+
 	tu_watchdog(20, __func__);
-	assert_int_equal(sf_group_add(g, "self", inspect_self, NULL), 0);
-	assert_int_equal(sf_group_set_stop_signal(g, 0, SIGALRM), 0);
+	/* siblings started before it, their pidfds open in the master */
+	for (int i = 0; i < 5; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "sibling%d", i);
+		assert_int_equal(sf_group_add(g, name, sibling, NULL), i);
+	}
+	id = sf_group_add(g, "self", inspect_self, NULL);
+	assert_int_equal(id, 5);
+	assert_int_equal(sf_group_set_stop_signal(g, id, SIGALRM), 0);
 	dirty(true);
 	status = sf_group_run(g);
 	dirty(false);

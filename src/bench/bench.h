@@ -7,7 +7,10 @@
  *   nowait.c      the cost of a set that nobody waits for, syscalls counted
  *   group.c       group mode: real groups, four stop scenarios
  *   scale.c       scale mode: N tasks started and stopped, and the floors
+ *   scale-daemon.c  scale mode's kinds that run through stopflagd
  *   scale-report.c  scale mode's table, JSON and plot
+ *   load.c        how busy the machine was: load average, busy and steal
+ *   pss.c         ΣPss of a process tree
  *   exec.c        exec mode: an exec task notices the stop, flag vs signal
  *   asleep.c      making sure a process really sleeps before we time it
  *   sync.c        shared memory, control-plane futexes, clocks, children
@@ -51,13 +54,17 @@ struct group_opts {
 	bool json;
 };
 
-#define SCALE_MAX_SIZES  8
-#define SCALE_MAX_ROUNDS 100
+#define SCALE_MAX_SIZES   8
+#define SCALE_MAX_ROUNDS  100
+#define SCALE_MAX_SECONDS 3600
 
 struct scale_opts {
 	int sizes[SCALE_MAX_SIZES]; /* task counts, each up to BENCH_MAX_TASKS */
 	int nsizes;
-	int rounds;
+	int rounds;           /* at most this many rounds of each size */
+	int seconds;          /* the time the whole run may take (see scale.c) */
+	unsigned kinds;       /* bit k: enum scale_kind k is measured */
+	const char *stopflagd; /* the daemon to run, or NULL: none */
 	bool json;
 	const char *plot;     /* NULL: none */
 };
@@ -70,23 +77,78 @@ int scale_run(const struct scale_opts *opts);
 
 /* What scale mode starts and stops (scale.c says how). */
 enum scale_kind { SCALE_EXEC, SCALE_FUNCTION, SCALE_VFORK, SCALE_FLOOR,
-		  SCALE_PYTHON, SCALE_KINDS };
+		  SCALE_PYTHON, SCALE_DAEMON_EXEC, SCALE_DAEMON_FUNCTION,
+		  SCALE_KINDS };
+#define SCALE_ALL_KINDS ((1u << SCALE_KINDS) - 1)
+
+/* "exec", "function", ...; -1 for an unknown name. */
+extern const char *const scale_kind_names[SCALE_KINDS];
+int scale_kind_index(const char *name);
 
 /* One start and stop of one kind at one size. */
 struct scale_sample {
 	bool valid;
 	int64_t start_ns, stop_ns;
-	int64_t cpu_ns;       /* the driver's CPU time, start to reaped */
+	int64_t cpu_ns;       /* the driver's CPU time and its children's */
 	long maxrss_kb;       /* the driver's peak RSS */
-	long pss_kb;          /* ΣPss of the driver and its children */
+	long pss_kb;          /* ΣPss of the driver and its descendants */
 };
 
-/* Print the table (and JSON, and the plot) of all samples:
- * all[(size * SCALE_KINDS + kind) * rounds + round], kinds [0, nkinds)
- * measured.  0, or -errno. */
-int scale_report(const struct scale_opts *opts,
-		 const struct scale_sample *all, int nkinds,
-		 const char *const *kind_names, FILE *human);
+/* How busy the machine was, at one moment (load average) and between
+ * two (CPU time spent working, and stolen by the hypervisor). */
+struct machine_load {
+	double load[3];       /* 1, 5, 15 minutes; -1: unknown */
+	unsigned long long total, idle, steal; /* /proc/stat, all CPUs */
+	int64_t ours_ns;      /* CPU time of this process and what it reaped */
+};
+void machine_load_read(struct machine_load *m);
+/* Shares of all CPUs' time between two readings, in % (-1: unknown). */
+struct machine_span {
+	double busy_pct;      /* busy: not idle, not stolen */
+	double steal_pct;     /* stolen by the hypervisor */
+	double others_pct;    /* busy, but not with us: other people's load */
+};
+void machine_load_span(const struct machine_load *from,
+		       const struct machine_load *to,
+		       struct machine_span *span);
+int machine_cpus(void);
+
+/* One round of one size: every kind once, in a rotating order. */
+struct scale_round {
+	bool done;
+	int64_t ns;           /* how long the whole round took */
+	double load1;         /* the 1-minute load average as it began */
+	struct machine_span span; /* over the round */
+};
+
+/* What a whole run measured, for scale_report(). */
+struct scale_result {
+	const struct scale_opts *opts;
+	unsigned kinds;       /* the kinds measured (opts->kinds, less what
+				 cannot run here) */
+	struct scale_sample *all;  /* [(size * SCALE_KINDS + kind) * rounds + round] */
+	struct scale_round *rounds; /* [size * rounds + round] */
+	int done[SCALE_MAX_SIZES];  /* rounds completed, per size */
+	struct machine_load begin, end;
+	int64_t ns;           /* the whole run */
+};
+
+/* Print the table (and JSON, and the plot) of a run.  0, or -errno. */
+int scale_report(const struct scale_result *res, FILE *human);
+
+/* scale-daemon.c: one start and stop of N tasks through stopflagd
+ * (kind SCALE_DAEMON_EXEC or SCALE_DAEMON_FUNCTION), the start bounded
+ * by start_bound ms.  0, or -errno (-EIO: said on stderr). */
+int scale_daemon_once(const char *stopflagd, enum scale_kind kind,
+		      int ntasks, int start_bound, struct scale_sample *s);
+/* Whether stopflagd can be timed (it runs, and sends READY=1); if not,
+ * why, in why[len]. */
+bool scale_daemon_usable(const char *stopflagd, char *why, size_t len);
+
+/* pss.c: ΣPss of pid and its descendants down to depth levels, in kB. */
+long tree_pss_kb(pid_t pid, int depth);
+/* The first child of pid, or 0. */
+pid_t first_child(pid_t pid);
 
 /* exec.c: exec mode (its own options), and the exec task it runs. */
 int exec_main(int argc, char *argv[]);

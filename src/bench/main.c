@@ -30,6 +30,8 @@ static void usage(FILE *f)
 	      "                           [--plot FILE.svg|FILE.png]\n"
 	      "       stopflag-bench group [--tasks N] [--rounds R] [--json]\n"
 	      "       stopflag-bench scale [--sizes N,N,...] [--rounds R] "
+	      "[--time S]\n"
+	      "                            [--kinds LIST] [--stopflagd PATH] "
 	      "[--json]\n"
 	      "                            [--plot FILE.svg|FILE.png]\n"
 	      "       stopflag-bench exec [--rounds R] [--json]\n"
@@ -45,9 +47,14 @@ static void usage(FILE *f)
 	      "       keeper-sigkill, keeper-master-sigkill.\n"
 	      "scale: start and stop N exec and N function tasks (default "
 	      "10,100,1000, each\n"
-	      "       at most 1024), R rounds (default 3, at most 100), next "
-	      "to a vfork spawn\n"
-	      "       loop, a fork+futex+reap floor and Python's subprocess.\n"
+	      "       at most 1024), up to R rounds (default 20, at most 100) "
+	      "within S seconds\n"
+	      "       (default 170), next to a vfork spawn loop, a "
+	      "fork+futex+reap floor,\n"
+	      "       Python's subprocess, and the same through stopflagd "
+	      "(--stopflagd).\n"
+	      "       kinds: exec function vfork floor python stopflagd-exec "
+	      "stopflagd-function\n"
 	      "exec:  an exec task notices the stop through the flag and "
 	      "through its stop\n"
 	      "       signal, R rounds (default 50) of each.\n"
@@ -279,24 +286,65 @@ static int parse_sizes(struct scale_opts *o)
 	return ret;
 }
 
+/* "kind,kind,..." into o->kinds; 0, or the usage exit status. */
+static int parse_kinds(struct scale_opts *o)
+{
+	char *copy = strdup(optarg), *save = NULL, *word;
+	int ret = 0;
+
+	if (!copy)
+		return bad("--kinds: out of memory");
+	o->kinds = 0;
+	for (word = strtok_r(copy, ",", &save); word && ret == 0;
+	     word = strtok_r(NULL, ",", &save)) {
+		int k = scale_kind_index(word);
+
+		if (k < 0)
+			ret = bad("--kinds: unknown kind '%s'", word);
+		else
+			o->kinds |= 1u << k;
+	}
+	free(copy);
+	if (ret == 0 && o->kinds == 0)
+		ret = bad("--kinds: empty list");
+	return ret;
+}
+
 static int scale_main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "sizes", required_argument, NULL, 'n' },
 		{ "rounds", required_argument, NULL, 'r' },
+		{ "time", required_argument, NULL, 't' },
+		{ "kinds", required_argument, NULL, 'k' },
+		{ "stopflagd", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "plot", required_argument, NULL, OPT_PLOT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct scale_opts o = { { 10, 100, 1000 }, 3, 3, false, NULL };
+	struct scale_opts o = {
+		.sizes = { 10, 100, 1000 }, .nsizes = 3, .rounds = 20,
+		.seconds = 170, .kinds = SCALE_ALL_KINDS,
+	};
 	int c, ret = 0;
 
 	while (ret == 0 &&
-	       (c = getopt_long(argc, argv, ":n:r:", longopts, NULL)) != -1) {
+	       (c = getopt_long(argc, argv, ":n:r:t:k:d:", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			ret = parse_sizes(&o);
+			break;
+		case 't':
+			ret = parse_count("--time", SCALE_MAX_SECONDS,
+					  &o.seconds);
+			break;
+		case 'k':
+			ret = parse_kinds(&o);
+			break;
+		case 'd':
+			o.stopflagd = optarg;
 			break;
 		case 'r':
 			ret = parse_count("--rounds", SCALE_MAX_ROUNDS,

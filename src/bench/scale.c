@@ -12,6 +12,9 @@
  *             one FUTEX_WAKE and reaped: the stop floor
  *   python    Python's subprocess.Popen of N `sleep 1000`, then kill()
  *             and wait() each (only where python3 runs)
+ *   stopflagd-exec, stopflagd-function
+ *             the same N exec tasks, or N heartbeat (function) tasks,
+ *             through stopflagd (scale-daemon.c; only with --stopflagd)
  *
  * Every kind runs in a driver process of its own (the group's master, or
  * a loop forked for it).  The start is timed inside the driver, from just
@@ -20,7 +23,19 @@
  * Once the driver and its children are asleep we read their ΣPss, take
  * t0 and stop them (SIGTERM to the master; the futex word; a line to
  * Python); t1 is when the driver is reaped, which happens only after it
- * reaped its children.  wait4() gives the driver's CPU time and peak RSS.
+ * reaped its children.  wait4() gives the driver's CPU time (its
+ * children's included) and peak RSS.
+ *
+ * A shared machine's load drifts by a factor of two within a minute, so
+ * one sample of each says little.  Rounds repeat, each kind once per
+ * round in an order that rotates, so that each ratio the targets are
+ * stated in can be taken within one round, of two measurements made
+ * close together; the report gives those per-round ratios' median and
+ * tails, and the load, busy and steal time of every round.  The run is
+ * bounded in time: each size may take a share of --time in proportion to
+ * its N (what one size leaves unused goes to the next), and a round is
+ * begun only if the longest round of that size so far still fits; every
+ * size gets one round at least.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,9 +56,18 @@
 
 extern char **environ;
 
-static const char *const kind_names[SCALE_KINDS] = {
-	"exec", "function", "vfork", "floor", "python",
+const char *const scale_kind_names[SCALE_KINDS] = {
+	"exec", "function", "vfork", "floor", "python", "stopflagd-exec",
+	"stopflagd-function",
 };
+
+int scale_kind_index(const char *name)
+{
+	for (int k = 0; k < SCALE_KINDS; k++)
+		if (strcmp(name, scale_kind_names[k]) == 0)
+			return k;
+	return -1;
+}
 
 struct scale_ctl {
 	uint32_t ready;          /* 1: started; 2: failed */
@@ -230,63 +254,12 @@ static int64_t python_started(const struct python_run *py)
 						: -EIO;
 }
 
-/* ---------------------------------------------------------------- ΣPss */
-
-/* The Pss of pid in kB, or 0 if it cannot be read. */
-static long pss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "Pss:", 4) == 0) {
-			kb = strtol(line + 4, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return kb;
-}
-
-/* ΣPss of pid and its children, in kB. */
-static long group_pss_kb(pid_t pid)
-{
-	char path[64], *list = NULL;
-	size_t cap = 0;
-	long sum = pss_kb(pid);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
-		 (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return sum;
-	if (getline(&list, &cap, f) > 0) {
-		char *p = list, *end;
-
-		for (;; p = end) {
-			long child = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			sum += pss_kb((pid_t)child);
-		}
-	}
-	free(list);
-	fclose(f);
-	return sum;
-}
-
 /* ---------------------------------------------------------------- one run */
 
 static int fail(enum scale_kind kind, const char *what)
 {
 	fprintf(stderr, "stopflag-bench: scale: %s, %d tasks: %s\n",
-		kind_names[kind], ntasks, what);
+		scale_kind_names[kind], ntasks, what);
 	return -EIO;
 }
 
@@ -330,7 +303,7 @@ static int run_driver(enum scale_kind kind, struct scale_sample *s)
 	}
 	s->start_ns = ctl->start_ns;
 	wait_asleep(driver, bound_ms(10000));
-	s->pss_kb = group_pss_kb(driver);
+	s->pss_kb = tree_pss_kb(driver, 1);
 	t0 = now_ns();
 	if (kind == SCALE_FLOOR) {
 		__atomic_store_n(floor_word, 1, __ATOMIC_RELEASE);
@@ -365,7 +338,7 @@ static int run_python(struct scale_sample *s)
 		return err;
 	s->start_ns = python_started(&py);
 	if (s->start_ns >= 0) {
-		s->pss_kb = group_pss_kb(py.pid);
+		s->pss_kb = tree_pss_kb(py.pid, 1);
 		t0 = now_ns();
 		(void)!write(py.to, "\n", 1);
 	}
@@ -401,12 +374,16 @@ static bool python_runs(void)
 	return status == 0;
 }
 
-static int run_once(enum scale_kind kind, struct scale_sample *s)
+static int run_once(const struct scale_opts *opts, enum scale_kind kind,
+		    struct scale_sample *s)
 {
 	int err;
 
 	if (kind == SCALE_PYTHON)
 		return run_python(s);
+	if (kind == SCALE_DAEMON_EXEC || kind == SCALE_DAEMON_FUNCTION)
+		return scale_daemon_once(opts->stopflagd, kind, ntasks,
+					 start_bound_ms(), s);
 	if (kind == SCALE_FLOOR) {
 		floor_word = shared_alloc(sizeof(*floor_word));
 		if (!floor_word)
@@ -420,48 +397,117 @@ static int run_once(enum scale_kind kind, struct scale_sample *s)
 
 /* ---------------------------------------------------------------- the mode */
 
-int scale_run(const struct scale_opts *opts)
+/* The kinds of opts that can run here; says on f what is left out. */
+static unsigned usable_kinds(const struct scale_opts *opts, FILE *f)
 {
-	int nkinds = python_runs() ? SCALE_KINDS : SCALE_KINDS - 1;
-	size_t nsamples = (size_t)opts->nsizes * SCALE_KINDS *
-			  (size_t)opts->rounds;
-	struct scale_sample *all = calloc(nsamples, sizeof(*all));
-	FILE *human = opts->json ? stderr : stdout;
+	const unsigned daemon = 1u << SCALE_DAEMON_EXEC |
+				1u << SCALE_DAEMON_FUNCTION;
+	unsigned kinds = opts->kinds;
+	char why[512];
+
+	if ((kinds & 1u << SCALE_PYTHON) && !python_runs()) {
+		kinds &= ~(1u << SCALE_PYTHON);
+		fprintf(f, "python3 cannot be run: no python row\n");
+	}
+	if ((kinds & daemon) && !opts->stopflagd) {
+		kinds &= ~daemon;
+		fprintf(f, "no --stopflagd given: no stopflagd rows\n");
+	} else if ((kinds & daemon) &&
+		   !scale_daemon_usable(opts->stopflagd, why, sizeof(why))) {
+		kinds &= ~daemon;
+		fprintf(f, "%s: no stopflagd rows\n", why);
+	}
+	return kinds;
+}
+
+/* One round: every kind once, starting with the (r mod K)-th. */
+static int run_round(struct scale_result *res, int z, int r)
+{
+	const struct scale_opts *opts = res->opts;
+	struct scale_round *round = &res->rounds[z * opts->rounds + r];
+	struct machine_load before, after;
+	int64_t t0 = now_ns();
 	int err = 0;
 
+	machine_load_read(&before);
+	round->load1 = before.load[0];
+	for (int j = 0; err == 0 && j < SCALE_KINDS; j++) {
+		int k = (j + r) % SCALE_KINDS;
+		struct scale_sample *s = &res->all[((size_t)z * SCALE_KINDS +
+			(size_t)k) * (size_t)opts->rounds + (size_t)r];
+
+		if (!(res->kinds & 1u << k))
+			continue;
+		progress("scale: %d tasks, round %d, %s", ntasks, r + 1,
+			 scale_kind_names[k]);
+		err = run_once(opts, (enum scale_kind)k, s);
+		s->valid = err == 0;
+	}
+	machine_load_read(&after);
+	machine_load_span(&before, &after, &round->span);
+	round->ns = now_ns() - t0;
+	round->done = err == 0;
+	return err;
+}
+
+/* The rounds of size z, until opts->rounds or its share of the time
+ * (ending at `until`) is spent. */
+static int run_size(struct scale_result *res, int z, int64_t until)
+{
+	int64_t longest = 0;
+	int err = 0;
+
+	ntasks = res->opts->sizes[z];
+	for (int r = 0; err == 0 && r < res->opts->rounds; r++) {
+		if (r > 0 && now_ns() + longest > until)
+			break;
+		err = run_round(res, z, r);
+		if (res->rounds[z * res->opts->rounds + r].ns > longest)
+			longest = res->rounds[z * res->opts->rounds + r].ns;
+		res->done[z] = r + (err == 0);
+	}
+	return err;
+}
+
+int scale_run(const struct scale_opts *opts)
+{
+	size_t nrounds = (size_t)opts->nsizes * (size_t)opts->rounds;
+	struct scale_result res = { .opts = opts };
+	FILE *human = opts->json ? stderr : stdout;
+	int64_t t0 = now_ns(), budget = opts->seconds * 1000000000LL;
+	long total = 0, sofar = 0;
+	int err = 0;
+
+	res.all = calloc(nrounds * SCALE_KINDS, sizeof(*res.all));
+	res.rounds = calloc(nrounds, sizeof(*res.rounds));
 	ctl = shared_alloc(sizeof(*ctl));
-	if (!all || !ctl) {
-		free(all);
+	if (!res.all || !res.rounds || !ctl) {
+		free(res.all);
+		free(res.rounds);
 		return -ENOMEM;
 	}
-	fprintf(human, "stopflag-bench scale: %d round%s; kinds interleaved "
-		"round by round (rotating order)%s\n", opts->rounds,
-		opts->rounds == 1 ? "" : "s", nkinds < SCALE_KINDS ?
-		"; python3 cannot be run: no python row" : "");
+	res.kinds = usable_kinds(opts, human);
+	fprintf(human, "stopflag-bench scale: up to %d round%s in %d s; kinds "
+		"interleaved round by round (rotating order)\n", opts->rounds,
+		opts->rounds == 1 ? "" : "s", opts->seconds);
 	fflush(human);
+	for (int z = 0; z < opts->nsizes; z++)
+		total += opts->sizes[z];
+	machine_load_read(&res.begin);
 	for (int z = 0; err == 0 && z < opts->nsizes; z++) {
-		ntasks = opts->sizes[z];
-		for (int r = 0; err == 0 && r < opts->rounds; r++) {
-			for (int j = 0; err == 0 && j < nkinds; j++) {
-				int k = (j + r) % nkinds;
-				struct scale_sample *s = &all[((size_t)z *
-					SCALE_KINDS + (size_t)k) *
-					(size_t)opts->rounds + (size_t)r];
-
-				progress("scale: %d tasks, round %d/%d, %s",
-					 ntasks, r + 1, opts->rounds,
-					 kind_names[k]);
-				err = run_once((enum scale_kind)k, s);
-				s->valid = err == 0;
-			}
-		}
+		sofar += opts->sizes[z];
+		err = run_size(&res, z, t0 + (int64_t)((double)budget *
+				(double)sofar / (double)total));
 	}
+	machine_load_read(&res.end);
+	res.ns = now_ns() - t0;
 	progress_done();
 	if (err == 0)
-		err = scale_report(opts, all, nkinds, kind_names, human);
+		err = scale_report(&res, human);
 	else if (err != -EIO)
 		fprintf(stderr, "stopflag-bench: scale: %s\n", strerror(-err));
-	free(all);
+	free(res.all);
+	free(res.rounds);
 	shared_free(ctl, sizeof(*ctl));
 	return err;
 }
