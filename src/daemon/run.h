@@ -17,7 +17,8 @@ struct sfd_status_writer;
  * Build the group cfg describes and run it until it has stopped and every
  * process is reaped.  Logs the stop's cause, tells systemd (READY=1,
  * STOPPING=1, STATUS=) and a --daemonize starter (ready) as it goes, and
- * writes status_file (statusfile.h; a writer with no path writes none) on
+ * writes status_file (statusfile.h; NULL, or a writer with no path, writes
+ * none) on
  * every change of a task's state.
  * Returns stopflagd's exit status: the group's (see stopflagd(8)), or 71
  * (EX_OSERR) if the group could not be set up or run at all.

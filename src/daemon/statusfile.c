@@ -352,7 +352,7 @@ void sfd_status_write(struct sfd_status_writer *w, const sf_group *g)
 {
 	int err;
 
-	if (!w->path)
+	if (!w || !w->path)
 		return;
 	errno = 0;
 	err = write_tmp(w, g);

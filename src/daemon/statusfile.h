@@ -64,7 +64,8 @@ struct sfd_status_writer {
 int sfd_status_claim(struct sfd_status_writer *w, char *path, pid_t *holder);
 
 /*
- * Write the group's state (a NEW group reads as starting).  Quick: one
+ * Write the group's state (a NEW group reads as starting); nothing if w is
+ * NULL or has no path.  Quick: one
  * small file, no fsync.  A failure (a full disk) is logged once, until a
  * write succeeds again; the daemon carries on either way.
  */
