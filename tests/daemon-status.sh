@@ -14,7 +14,8 @@
 #     file is refused; a garbled file exits 4; usage errors exit 64;
 #   - the keeper outliving its master reads as stopping;
 #   - a status file that cannot be written is logged once and the daemon
-#     carries on, and says when it is written again.
+#     carries on, and says when it is written again;
+#   - the config of the contrib/ samples passes --check.
 test_name=daemon-status test_limit=120
 . "$top_srcdir/tests/daemon-lib.sh"
 
@@ -143,6 +144,10 @@ status
 	fail "a reused pid: exit $src: $(cat "$dir/serr")"
 rm -f "$st"
 ok "refusals: no daemon, nowhere to look, garbled, reused pid, usage"
+
+# The config the contrib/ samples run is a good one.
+"$stopflagd" --check -c "$top_srcdir/contrib/stopflagd-sample.conf" >/dev/null ||
+	fail "contrib/stopflagd-sample.conf is refused"
 
 # ------------------------------------------------------------- start
 # Many tasks, so that the start takes a while: every answer while it goes

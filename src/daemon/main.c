@@ -165,11 +165,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
-	if (pidfile && (*pidfile == '\0' || !(o->pidfile = absolute(pidfile))))
-		return usage_error("bad --pidfile", pidfile);
 	if (o->status_file && *o->status_file == '\0')
 		return usage_error("bad --status-file", o->status_file);
-	return status_options(o);
+	c = status_options(o);
+	if (c >= 0)
+		return c;
+	if (pidfile && (*pidfile == '\0' || !(o->pidfile = absolute(pidfile))))
+		return usage_error("bad --pidfile", pidfile);
+	return -1;
 }
 
 /* Take the pidfile; returns 0 or the status to exit with. */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,14 +45,12 @@ static char *beside_pidfile(const char *pidfile)
 	return path;
 }
 
-static char *in_runtime_directory(void)
+/* The first of dirs, colon-separated. */
+static char *in_runtime_directory(const char *dirs)
 {
-	const char *dirs = getenv("RUNTIME_DIRECTORY");
 	size_t n;
 	char *path;
 
-	if (!dirs || !*dirs)
-		return NULL;
 	n = strcspn(dirs, ":");
 	if (asprintf(&path, "%.*s/%s", (int)n, dirs, SFD_STATUS_NAME) < 0)
 		return NULL;
@@ -60,6 +59,7 @@ static char *in_runtime_directory(void)
 
 char *sfd_status_path(const char *status_file, const char *pidfile, int *err)
 {
+	const char *runtime = getenv("RUNTIME_DIRECTORY");
 	char *path = NULL, *abs;
 
 	*err = 0;
@@ -67,8 +67,8 @@ char *sfd_status_path(const char *status_file, const char *pidfile, int *err)
 		path = strdup(status_file);
 	else if (pidfile)
 		path = beside_pidfile(pidfile);
-	else if (getenv("RUNTIME_DIRECTORY") && *getenv("RUNTIME_DIRECTORY"))
-		path = in_runtime_directory();
+	else if (runtime && *runtime)
+		path = in_runtime_directory(runtime);
 	else
 		return NULL;
 	abs = path ? absolute_path(path) : NULL;
@@ -88,35 +88,67 @@ static int64_t monotonic_ns(void)
 
 /* --------------------------------------------------------------- reading */
 
-static int parse_task(const char *line, struct sfd_status_task *t)
+/* The next space-separated word of *p into buf; *p moves past it and the
+ * space after it. */
+static bool word(const char **p, char *buf, size_t size)
 {
-	int64_t started;
-	long restarts;
-	int pid, at = 0;
+	size_t n = strcspn(*p, " ");
 
-	if (sscanf(line, "task %15s %d %ld %" SCNd64 " %n", t->state, &pid,
-		   &restarts, &started, &at) != 4 || at == 0 || !line[at])
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(buf, *p, n);
+	buf[n] = '\0';
+	*p += n;
+	if (**p == ' ')
+		++*p;
+	return true;
+}
+
+/* The next word of *p as a number from min to max. */
+static bool number(const char **p, long long min, long long max,
+		   long long *v)
+{
+	char buf[24], *end;
+
+	if (!word(p, buf, sizeof(buf)))
+		return false;
+	errno = 0;
+	*v = strtoll(buf, &end, 10);
+	return errno == 0 && *end == '\0' && *v >= min && *v <= max;
+}
+
+/* "STATE PID RESTARTS STARTED_NS NAME" */
+static int parse_task(const char *p, struct sfd_status_task *t)
+{
+	long long pid, restarts, started;
+
+	if (!word(&p, t->state, sizeof(t->state)) ||
+	    !number(&p, 0, INT_MAX, &pid) ||
+	    !number(&p, 0, LONG_MAX, &restarts) ||
+	    !number(&p, 0, INT64_MAX, &started) || !*p)
 		return -EINVAL;
-	t->pid = pid;
-	t->restarts = restarts;
+	t->pid = (pid_t)pid;
+	t->restarts = (long)restarts;
 	t->started_ns = started;
-	t->name = strdup(line + at);
+	t->name = strdup(p);
 	return t->name ? 0 : -ENOMEM;
 }
 
-static int parse_cause(const char *line, struct sfd_status *st)
+/* "REASON CODE TEXT" */
+static int parse_cause(const char *p, struct sfd_status *st)
 {
-	int at = 0;
+	long long code;
 
-	if (sscanf(line, "cause %23s %d %n", st->reason, &st->code, &at) != 2 ||
-	    at == 0)
+	if (st->has_cause || !word(&p, st->reason, sizeof(st->reason)) ||
+	    !number(&p, INT_MIN, INT_MAX, &code) || !*p)
 		return -EINVAL;
+	st->code = (int)code;
 	st->has_cause = true;
-	st->cause = strdup(line + at);
+	st->cause = strdup(p);
 	return st->cause ? 0 : -ENOMEM;
 }
 
-static int add_task(struct sfd_status *st, const char *line)
+static int add_task(struct sfd_status *st, const char *p)
 {
 	struct sfd_status_task *more;
 	int err;
@@ -125,33 +157,50 @@ static int add_task(struct sfd_status *st, const char *line)
 	if (!more)
 		return -ENOMEM;
 	st->tasks = more;
-	err = parse_task(line, &more[st->ntasks]);
+	err = parse_task(p, &more[st->ntasks]);
 	if (err == 0)
 		st->ntasks++;
 	return err;
 }
 
+/* "pid PID STARTTIME" */
+static int parse_pid(const char *p, struct sfd_status *st)
+{
+	long long pid, start;
+
+	if (!number(&p, 1, INT_MAX, &pid) || !number(&p, 0, LLONG_MAX, &start)
+	    || *p)
+		return -EINVAL;
+	st->pid = (pid_t)pid;
+	st->starttime = (uint64_t)start;
+	return 0;
+}
+
 /* One line (NUL-terminated, no newline) after the first. */
 static int parse_line(const char *line, struct sfd_status *st)
 {
-	unsigned long long start;
-	int64_t since;
-	int pid;
+	const char *p = line;
+	char key[16];
+	long long v;
 
-	if (strncmp(line, "task ", 5) == 0)
-		return add_task(st, line);
-	if (strncmp(line, "cause ", 6) == 0)
-		return parse_cause(line, st);
-	if (sscanf(line, "pid %d %llu", &pid, &start) == 2) {
-		st->pid = pid;
-		st->starttime = start;
-	} else if (sscanf(line, "master %d", &pid) == 1) {
-		st->master = pid;
-	} else if (sscanf(line, "since %" SCNd64, &since) == 1) {
-		st->since_ns = since;
-	} else if (sscanf(line, "state %15s", st->state) != 1) {
+	if (!word(&p, key, sizeof(key)))
 		return -EINVAL;
-	}
+	if (strcmp(key, "task") == 0)
+		return add_task(st, p);
+	if (strcmp(key, "cause") == 0)
+		return parse_cause(p, st);
+	if (strcmp(key, "pid") == 0)
+		return parse_pid(p, st);
+	if (strcmp(key, "state") == 0)
+		return word(&p, st->state, sizeof(st->state)) && !*p ? 0 :
+		       -EINVAL;
+	if (strcmp(key, "master") == 0 && number(&p, 0, INT_MAX, &v) && !*p)
+		st->master = (pid_t)v;
+	else if (strcmp(key, "since") == 0 && number(&p, 0, INT64_MAX, &v) &&
+		 !*p)
+		st->since_ns = v;
+	else
+		return -EINVAL;
 	return 0;
 }
 
@@ -166,7 +215,8 @@ int sfd_status_parse(const char *text, size_t len, struct sfd_status *st,
 	if (!copy)
 		return -ENOMEM;
 	line = copy;
-	if (strlen(copy) != len || strncmp(copy, "stopflagd-status 1\n", 19))
+	if (strlen(copy) != len ||
+	    strncmp(copy, "stopflagd-status 1\n", 19) != 0)
 		err = -EINVAL;
 	for (; err == 0 && (next = strchr(line, '\n')); line = next + 1) {
 		*next = '\0';
@@ -178,7 +228,7 @@ int sfd_status_parse(const char *text, size_t len, struct sfd_status *st,
 	if (err == 0 && (*line || st->pid <= 0 || !st->state[0]))
 		err = -EINVAL; /* cut short, or a part missing */
 	free(copy);
-	if (err < 0)
+	if (err != 0)
 		sfd_status_free(st);
 	return err;
 }
@@ -201,6 +251,7 @@ int sfd_status_load(const char *path, struct sfd_status *st, int *line)
 	int err = 0;
 
 	*line = 0;
+	*st = (struct sfd_status){ 0 };
 	if (fd < 0 || !buf) {
 		err = fd < 0 ? -errno : -ENOMEM;
 		goto out;
