@@ -194,6 +194,7 @@ static void test_table(void **state)
 	t.starts = 3;
 	assert_int_equal(sf_group_task_status(&g, 0, &st), 0);
 	assert_int_equal(st.restarts, 2);
+	assert_int_equal(st.state, sf__task_state(&g, &t));
 	g.phase = SF__ENDING;
 	t.state = SF__STOPPING;
 	t.ready = true; /* told before the stop: stopping all the same */
@@ -212,7 +213,7 @@ static void test_a_run(void **state)
 	struct watch *w = watch(g, all_running);
 	const struct seen *seen = w->seen;
 	int64_t before = tu_now_ns();
-	int stopping = -1;
+	int stopping = 0;
 
 	tu_watchdog(20, __func__);
 	assert_true(sf_group_add(g, "a", gu_task_wait, NULL) == 0);
@@ -233,7 +234,7 @@ static void test_a_run(void **state)
 	}
 	assert_string_equal(seen->s[0].t[1].name, "b");
 	/* the stop: its cause is there, both were sent their stop signal */
-	for (int i = 0; i < seen->n && stopping < 0; i++)
+	for (int i = 1; i < seen->n && !stopping; i++)
 		if (seen->s[i].group == SF_GROUP_STOPPING)
 			stopping = i;
 	assert_true(stopping > 0);
@@ -333,7 +334,7 @@ static void test_never_started(void **state)
 	tu_watchdog(20, __func__);
 	assert_int_equal(sf_group_add(g, "a", gu_task_wait, NULL), 0);
 	assert_int_equal(sf_group_add_exec(g, "missing",
-			 gu_argv("/nonexistent/stopflag-test", NULL)), 1);
+			 gu_argv("/nonexistent/stopflag-test", (char *)NULL)), 1);
 	assert_int_equal(sf_group_add(g, "c", gu_task_wait, NULL), 2);
 	gu_run_expect(g, 127, SF_REASON_START_FAILED, ENOENT, "missing");
 	check_calls(seen);
