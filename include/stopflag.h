@@ -17,6 +17,7 @@
 
 #include <poll.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -602,12 +603,13 @@ SF_EXPORT int sf_group_run(sf_group *group);
 
 /*
  * sf_group_cause - the first cause of the stop and, if a task caused it, its
- * name (else NULL) in *task_name (which may be NULL).  Valid after
+ * name (else NULL) in *task_name (which may be NULL).  Valid once the stop
+ * began (SF_GROUP_STOPPING: in the master's hooks) and after
  * sf_group_run() returned; the name lives as long as the group.  A cause
  * the master recorded itself (a task's end, a failed start, a stop signal
  * it got) is its own copy; one a task set is read from the shared page
  * once, when the stop begins.
- * Returns 0, -EAGAIN (the group has not stopped), -EINVAL.
+ * Returns 0, -EAGAIN (the group's stop has not begun), -EINVAL.
  * signal: no.  threads: yes.  fork: n/a.  blocks: no.
  */
 SF_EXPORT int sf_group_cause(const sf_group *group, struct sf_cause *cause,
@@ -631,6 +633,110 @@ SF_EXPORT int sf_group_cause(const sf_group *group, struct sf_cause *cause,
  */
 SF_EXPORT int sf_cause_format(const struct sf_cause *cause,
 			      const char *task_name, char *buf, size_t size);
+
+/* ------------------------------------------------------------------ */
+/* Status: each task's state, read in the master                       */
+/* ------------------------------------------------------------------ */
+
+/* A group's state.  sf_group_state() gives it. */
+enum sf_group_state {
+	SF_GROUP_NEW = 0,   /* built, not run yet */
+	SF_GROUP_STARTING,  /* running; not every task is ready yet */
+	SF_GROUP_RUNNING,   /* every task became ready once (the on_ready
+			       hook of sf_group_set_hooks() was made) */
+	SF_GROUP_STOPPING,  /* the stop began: sf_group_cause() has it */
+	SF_GROUP_STOPPED,   /* every process reaped; sf_group_run() returns */
+};
+
+/* A task's state, as sf_group_task_status() gives it. */
+enum sf_task_state {
+	SF_TASK_STARTING = 0, /* no process yet: waiting to be started */
+	SF_TASK_UP,           /* running, not ready (yet) */
+	SF_TASK_READY,        /* running, and ready since its last start */
+	SF_TASK_STOPPING,     /* sent its stop signal at the group's stop */
+	SF_TASK_RESTARTING,   /* being stopped to be restarted with a
+				 sibling, or waiting to be restarted */
+	SF_TASK_EXITED,       /* no process, and none to come: it ended (or
+				 never ran) and is not to be restarted */
+};
+
+/* One task's state: what sf_group_task_status() fills in. */
+struct sf_task_status {
+	const char *name;     /* the task's name; lives as long as the group */
+	pid_t pid;            /* its process, or 0 if it has none */
+	enum sf_task_state state;
+	long restarts;        /* how often it was started again (0: once) */
+	int64_t started_ns;   /* CLOCK_MONOTONIC of the current process's
+				 start, 0 if none */
+};
+
+/*
+ * sf_task_state_name, sf_group_state_name - a short lower-case name:
+ * "starting", "up", "ready", "stopping", "restarting", "exited" for a
+ * task; "new", "starting", "running", "stopping", "stopped" for a group;
+ * "unknown" for a value outside the enum.
+ * signal: yes.  threads: yes.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT const char *sf_task_state_name(enum sf_task_state state);
+SF_EXPORT const char *sf_group_state_name(enum sf_group_state state);
+
+/*
+ * sf_group_state - the group's state (enum sf_group_state, >= 0), or
+ * -EINVAL (NULL group).  Meaningful where the group is run: in the master,
+ * that is in its hooks (with sf_group_set_keeper(), the caller sees
+ * SF_GROUP_NEW until sf_group_run() returns, then SF_GROUP_STOPPED).
+ * signal: no.  threads: no (the master changes it as it runs).
+ * fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_state(const sf_group *group);
+
+/*
+ * sf_group_task_count - how many tasks the group has (task ids run from 0
+ * to this count - 1), or -EINVAL (NULL group).
+ * signal: no.  threads: yes while nobody adds a task.  fork: n/a.
+ * blocks: no.
+ */
+SF_EXPORT int sf_group_task_count(const sf_group *group);
+
+/*
+ * sf_group_task_status - the state of task task_id, its process, how often
+ * it was restarted and when its process started, into *status.
+ *   - A task is READY once it has a process, is neither being stopped nor
+ *     restarted, and said it is ready since that process started.
+ *   - A task that never ran is STARTING while the group starts or runs,
+ *     EXITED once the group stops.
+ * The master's truth at the moment of the call: call it in the master,
+ * from the hooks (sf_group_set_state_hook(), sf_group_set_hooks()), or
+ * after sf_group_run() returned (then every task is EXITED, pid 0).
+ * Returns 0, -EINVAL (NULL group or status), -ENOENT (no such task).
+ * signal: no.  threads: no (the master changes it as it runs).
+ * fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_task_status(const sf_group *group, int task_id,
+				   struct sf_task_status *status);
+
+/*
+ * sf_group_set_state_hook - on_change(ctx, group) is called in the master
+ * after the public state of a task (struct sf_task_status: state or pid)
+ * or of the group changed: a start, an end, a restart, readiness, the
+ * stop.  Calls are coalesced: at most one per wakeup of the master, which
+ * may cover several changes, so read every task's status in it.  It is
+ * called once when the stop begins (after the on_stopping hook), as tasks
+ * end during the stop, and a last time with SF_GROUP_STOPPED once every
+ * process is reaped.  Never from a signal handler.
+ * The hook runs inside the master's loop: it must be quick, must not wait
+ * for children (they are the group's), must not call sf_group_run(), and
+ * should not block (nothing is reaped or killed meanwhile).  It may call
+ * sf_group_state(), sf_group_task_count(), sf_group_task_status() and
+ * sf_group_cause().  With sf_group_set_keeper() it runs in the forked
+ * master, as the other hooks do.  NULL on_change removes it.
+ * Returns 0, -EINVAL (NULL group), -EBUSY (running or run).
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_state_hook(sf_group *group,
+				      void (*on_change)(void *ctx,
+							const sf_group *group),
+				      void *ctx);
 
 /*
  * sf_group_flag - the group's flag (created by sf_group_create()), for a

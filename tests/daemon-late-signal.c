@@ -38,7 +38,7 @@ static void __attribute__((noreturn)) daemon_like(const char *conf)
 
 	if (sfd_config_load(conf, &cfg) != 0)
 		_exit(100);
-	status = sfd_run(&cfg);
+	status = sfd_run(&cfg, NULL);
 	for (size_t i = 0; i < sizeof(stops) / sizeof(*stops); i++)
 		raise(stops[i]);
 	sfd_config_free(&cfg);

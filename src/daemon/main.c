@@ -20,6 +20,8 @@
 #include "log.h"
 #include "pidfile.h"
 #include "run.h"
+#include "statuscmd.h"
+#include "statusfile.h"
 #include "stopsignals.h"
 
 #ifdef HAVE_LIBSYSTEMD
@@ -31,14 +33,18 @@
 struct options {
 	const char *config;   /* NULL: the embedded default */
 	char *pidfile;        /* absolute, or NULL */
+	const char *status_file; /* --status-file, or NULL */
 	bool check;
 	bool syslog;
 	bool daemonize;
+	bool status, json, ready; /* --status and its options */
 };
 
 static const char usage_line[] =
 	"usage: stopflagd [-c FILE] [--check] [--syslog] [--pidfile FILE] "
-	"[--daemonize] [--version] [--help]\n";
+	"[--status-file FILE] [--daemonize] [--version] [--help]\n"
+	"       stopflagd --status [--json] [--ready] [--pidfile FILE | "
+	"--status-file FILE]\n";
 
 static const char help_text[] =
 	"Run the tasks of a config file as child processes, and stop them all\n"
@@ -52,8 +58,17 @@ static const char help_text[] =
 	"      --syslog       log to syslog instead of stderr\n"
 	"      --pidfile FILE write the daemon's pid to FILE; refuse to start\n"
 	"                     while a live stopflagd holds it\n"
+	"      --status-file FILE  where to write the tasks' states (default:\n"
+	"                     beside --pidfile, or $RUNTIME_DIRECTORY/"
+	"stopflagd.status)\n"
 	"      --daemonize    detach: fork, setsid, chdir /, stdio on /dev/null\n"
 	"                     (logs then go to syslog)\n"
+	"      --status       print the running daemon's tasks: pid, state,\n"
+	"                     restarts, uptime (give its --pidfile or\n"
+	"                     --status-file); exit 3 if none runs\n"
+	"      --json         with --status: one JSON object\n"
+	"      --ready        with --status: exit 0 only if every task is ready,\n"
+	"                     1 if not (a readiness probe)\n"
 	"  -V, --version      print the version and exit\n"
 	"  -h, --help         print this help and exit\n"
 	"\n"
@@ -82,7 +97,8 @@ static char *absolute(const char *path)
 	return abs;
 }
 
-enum { OPT_CHECK = 256, OPT_SYSLOG, OPT_PIDFILE, OPT_DAEMONIZE };
+enum { OPT_CHECK = 256, OPT_SYSLOG, OPT_PIDFILE, OPT_DAEMONIZE,
+       OPT_STATUS, OPT_STATUS_FILE, OPT_JSON, OPT_READY };
 
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -90,10 +106,26 @@ static const struct option long_options[] = {
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "daemonize", no_argument, NULL, OPT_DAEMONIZE },
+	{ "status", no_argument, NULL, OPT_STATUS },
+	{ "status-file", required_argument, NULL, OPT_STATUS_FILE },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "ready", no_argument, NULL, OPT_READY },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* --status goes with some options and not others.  Returns -1 or 64. */
+static int status_options(const struct options *o)
+{
+	if (!o->status && (o->json || o->ready))
+		return usage_error("needs --status:", o->json ? "--json" :
+				   "--ready");
+	if (o->status && (o->check || o->daemonize))
+		return usage_error("does not go with --status:",
+				   o->check ? "--check" : "--daemonize");
+	return -1;
+}
 
 /* Returns -1 to go on, or the status to exit with at once. */
 static int parse_options(int argc, char **argv, struct options *o)
@@ -109,6 +141,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_SYSLOG: o->syslog = true; break;
 		case OPT_PIDFILE: pidfile = optarg; break;
 		case OPT_DAEMONIZE: o->daemonize = true; break;
+		case OPT_STATUS: o->status = true; break;
+		case OPT_STATUS_FILE: o->status_file = optarg; break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_READY: o->ready = true; break;
 		case 'h': fputs(usage_line, stdout); fputs(help_text, stdout); return 0;
 		case 'V':
 			printf("stopflagd (%s) %s\nplugin ABI: %d\nsystemd "
@@ -129,6 +165,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
+	if (o->status_file && *o->status_file == '\0')
+		return usage_error("bad --status-file", o->status_file);
+	c = status_options(o);
+	if (c >= 0)
+		return c;
 	if (pidfile && (*pidfile == '\0' || !(o->pidfile = absolute(pidfile))))
 		return usage_error("bad --pidfile", pidfile);
 	return -1;
@@ -159,10 +200,39 @@ static int take_pidfile(const char *path, struct sfd_pidfile *pf)
 	return err == -EBUSY ? EX_TEMPFAIL : EX_CANTCREAT;
 }
 
+/* Take the status file, if there is one; returns 0 or the status to
+ * exit with. */
+static int take_status_file(const struct options *o,
+			    struct sfd_status_writer *w)
+{
+	pid_t holder;
+	int err;
+	char *path = sfd_status_path(o->status_file, o->pidfile, &err);
+
+	if (!path) {
+		*w = (struct sfd_status_writer){ 0 };
+		if (err == 0)
+			return 0;
+		sfd_error("cannot name the status file: %s", strerror(-err));
+		return EX_OSERR;
+	}
+	err = sfd_status_claim(w, path, &holder);
+	if (err == 0)
+		return 0;
+	if (err == -EBUSY)
+		sfd_error("%s: the status file of stopflagd pid %d, which is "
+			  "running; not starting another", path, (int)holder);
+	else
+		sfd_error("%s: cannot take the status file: %s", path,
+			  strerror(-err));
+	return err == -EBUSY ? EX_TEMPFAIL : EX_OSERR;
+}
+
 /* Everything after the config was accepted. */
 static int serve(const struct options *o, const struct sfd_config *cfg)
 {
 	struct sfd_pidfile pf = { .fd = -1 };
+	struct sfd_status_writer sw = { 0 };
 	int err, status = 0;
 
 	if (o->daemonize && (err = sfd_daemonize()) < 0) {
@@ -176,10 +246,28 @@ static int serve(const struct options *o, const struct sfd_config *cfg)
 		status = EX_OSERR;
 	}
 	if (status == 0)
-		status = sfd_run(cfg);
+		status = take_status_file(o, &sw);
+	if (status == 0)
+		status = sfd_run(cfg, &sw);
 	sfd_ignore_stop_signals();
+	sfd_status_release(&sw);
 	sfd_pidfile_release(&pf);
 	sfd_daemon_report_exit(status);
+	return status;
+}
+
+/* --status: the config is not read; only where the file is matters. */
+static int status_command(struct options *o)
+{
+	int err;
+	char *path = sfd_status_path(o->status_file, o->pidfile, &err);
+	int status = err < 0 ? EX_OSERR : sfd_status_command(path, o->json,
+							      o->ready);
+
+	if (err < 0)
+		sfd_error("cannot name the status file: %s", strerror(-err));
+	free(path);
+	free(o->pidfile);
 	return status;
 }
 
@@ -195,6 +283,8 @@ int main(int argc, char **argv)
 	status = parse_options(argc, argv, &o);
 	if (status >= 0)
 		return status;
+	if (o.status)
+		return status_command(&o);
 	/* A log reader that goes away must not take the daemon with it; tasks
 	 * start with every disposition at its default again. */
 	signal(SIGPIPE, SIG_IGN);

@@ -15,11 +15,62 @@
 #include "parse.h"
 #include "policy.h"
 #include "run.h"
+#include "statusfile.h"
 #include "tasks.h"
 
 struct running {
 	const struct sfd_config *cfg;
+	struct sfd_status_writer *status;
+	char progress[256];   /* the last STATUS= of the start, told once */
 };
+
+int sfd_ready_progress(const sf_group *g, char *buf, size_t size)
+{
+	static const char more[] = ", ...";
+	int n = sf_group_task_count(g), ready = 0, waiting = 0;
+	struct sf_task_status t;
+	size_t len;
+
+	for (int i = 0; i < n; i++)
+		if (sf_group_task_status(g, i, &t) == 0 &&
+		    t.state == SF_TASK_READY)
+			ready++;
+	len = (size_t)snprintf(buf, size, "%d/%d ready", ready, n);
+	for (int i = 0; i < n && len < size; i++) {
+		const char *sep;
+
+		if (sf_group_task_status(g, i, &t) < 0 ||
+		    t.state == SF_TASK_READY)
+			continue;
+		sep = waiting++ ? ", " : ", waiting for ";
+		/* room for this name, and for ", ..." after it */
+		if (len + strlen(sep) + strlen(t.name) + sizeof(more) > size) {
+			if (len + sizeof(more) <= size)
+				len += (size_t)snprintf(buf + len, size - len,
+							"%s", more);
+			break;
+		}
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", sep,
+					t.name);
+	}
+	return (int)len;
+}
+
+/* In the master, after any change of a task's state: the status file,
+ * and systemd's STATUS= while the start goes on. */
+static void on_change(void *ctx, const sf_group *g)
+{
+	struct running *r = ctx;
+	char line[sizeof(r->progress)];
+
+	sfd_status_write(r->status, g);
+	if (sf_group_state(g) != SF_GROUP_STARTING ||
+	    sfd_ready_progress(g, line, sizeof(line)) < 0 ||
+	    strcmp(line, r->progress) == 0)
+		return;
+	memcpy(r->progress, line, sizeof(line));
+	sfd_notify_status(line);
+}
 
 static void on_ready(void *ctx)
 {
@@ -116,6 +167,8 @@ static int configure(sf_group *g, const struct sfd_config *cfg,
 		err = sf_group_set_log(g, sfd_log_group, NULL);
 	if (err == 0)
 		err = sf_group_set_hooks(g, on_ready, on_stopping, r);
+	if (err == 0)
+		err = sf_group_set_state_hook(g, on_change, r);
 	if (err < 0)
 		sfd_error("cannot set up the group: %s", sf_strerror(err));
 	for (size_t i = 0; err == 0 && i < cfg->n_tasks; i++)
@@ -157,9 +210,10 @@ static int catch_stop_signals(sf_group *g)
 	return err;
 }
 
-int sfd_run(const struct sfd_config *cfg)
+int sfd_run(const struct sfd_config *cfg,
+	    struct sfd_status_writer *status_file)
 {
-	struct running r = { .cfg = cfg };
+	struct running r = { .cfg = cfg, .status = status_file };
 	sf_group *g;
 	int status;
 
@@ -174,6 +228,7 @@ int sfd_run(const struct sfd_config *cfg)
 		sf_group_destroy(g);
 		return EX_OSERR;
 	}
+	sfd_status_write(status_file, g); /* starting, before the master */
 	status = sf_group_run(g);
 	if (status < 0) {
 		sfd_log(LOG_ERR, NULL, "the group could not run: %s",

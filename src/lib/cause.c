@@ -112,7 +112,7 @@ int sf_group_cause(const sf_group *g, struct sf_cause *cause,
 {
 	if (!g || !cause)
 		return -EINVAL;
-	if (g->phase != SF__DONE)
+	if (g->phase < SF__ENDING)
 		return -EAGAIN;
 	*cause = g->stop.cause;
 	if (task_name)

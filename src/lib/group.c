@@ -334,6 +334,19 @@ int sf_group_set_hooks(sf_group *g, void (*on_ready)(void *ctx),
 	return err;
 }
 
+int sf_group_set_state_hook(sf_group *g,
+			    void (*on_change)(void *ctx, const sf_group *group),
+			    void *ctx)
+{
+	int err = settable(g);
+
+	if (err == 0) {
+		g->on_change = on_change;
+		g->state_ctx = ctx;
+	}
+	return err;
+}
+
 int sf_group_set_keeper(sf_group *g, bool keeper)
 {
 	int err = settable(g);

@@ -4,13 +4,14 @@
  * in each other.  Calls run one way, never back:
  *
  *   master.c    (the master's signals and loops) -> reap.c, supervise.c,
- *               cause.c, log.c
+ *               cause.c, status.c, log.c
  *   reap.c      (reaping, sweeping)   -> supervise.c, spawn.c, log.c
- *   supervise.c (state x event table) -> spawn.c, cause.c, log.c
+ *   supervise.c (state x event table) -> spawn.c, cause.c, status.c, log.c
  *   spawn.c     (fork, exec)          -> task.c
  *   group.c     (the builder API)     -> task.c
- *   cause.c     (the stop's record), log.c, task.c (the task's side):
- *               none of the above
+ *   cause.c     (the stop's record), status.c (what tasks' states
+ *               read as), log.c, task.c (the task's side): none of the
+ *               above
  *
  * policy.h holds the rules the daemon shares.  Not installed.
  */
@@ -78,9 +79,17 @@ struct sf_task {
 	int pidfd;                /* a pidfd for pid, or -1 */
 	bool rerun;               /* start it again once no sibling cycles */
 	int64_t kill_at;          /* CLOCK_MONOTONIC ns of its SIGKILL, or 0 */
+	bool ready;            /* said ready since its last start */
+	long starts;              /* processes started (status.c: restarts) */
+	int64_t started_ns;       /* CLOCK_MONOTONIC ns of pid's start, or 0 */
 };
 
-enum sf__phase { SF__NEW, SF__RUNNING, SF__DONE };
+/* The group's phase; status.c maps it to enum sf_group_state. */
+enum sf__phase {
+	SF__NEW, SF__STARTING, SF__RUNNING,
+	SF__ENDING,               /* the stop began */
+	SF__DONE
+};
 
 /* The one record of the stop; only cause.c writes it. */
 struct sf__stop {
@@ -114,6 +123,9 @@ struct sf_group {
 	void (*on_stopping)(void *ctx, const struct sf_cause *cause,
 			    const char *task_name);
 	void *hook_ctx;
+	void (*on_change)(void *ctx, const sf_group *group);
+	void *state_ctx;
+	bool state_changed;    /* a task's public state changed since the state hook ran */
 
 	enum sf__phase phase;
 	struct sf__stop stop;     /* cause.c */
@@ -161,6 +173,12 @@ void sf__start_pending(sf_group *g); /* restarts, once nobody cycles */
 void sf__stop_all(sf_group *g);      /* SF__STOP to every task */
 void sf__expire(sf_group *g, int64_t now); /* SF__GRACE where it ran out */
 int64_t sf__next_kill(const sf_group *g);  /* earliest kill_at, or 0 */
+
+/* status.c: a task's public state (struct sf_task_status's), and the
+ * state hook: sf__state_hook() calls it if something changed since it
+ * last did (master.c, once per wakeup). */
+enum sf_task_state sf__task_state(const sf_group *g, const struct sf_task *t);
+void sf__state_hook(sf_group *g);
 
 /* execenv.c: the environment of an exec task, built in the master before
  * fork(): one allocation (free() it, not its strings); NULL if memory ran

@@ -12,6 +12,10 @@
  * to be restarted.  Both loops take the same step, master_step(): reap,
  * SIGKILL what outlived its grace, and find the next such deadline.
  *
+ * The state hook (sf_group_set_state_hook(), status.c) runs once per
+ * wakeup if a task's public state changed, in either loop, and once at
+ * the stop and at the end; never from a handler.
+ *
  * Its own stop signals (SIGINT, SIGTERM, SIGQUIT, SIGHUP) set the flag and
  * are kept in its own memory too: a task erasing the page cannot make the
  * master miss them, or take them for another cause.
@@ -213,6 +217,7 @@ static void run_until_stop(sf_group *g)
 		sf__start_pending(g);
 		if (sf__stop_due(g))
 			return;
+		sf__state_hook(g);
 		sf__ns_to_timespec(next ? next : NEVER_NS, &g->wake_by);
 		ret = sf__doorbell_wait(g->flag, &g->wake_by, &g->woken);
 		if (ret == 1) {
@@ -235,8 +240,11 @@ static void begin_stop(sf_group *g)
 	if (sf__signal_children(g, SIGTERM, false) < 0)
 		sf__log(g, LOG_WARNING, "cannot read /proc: processes left "
 			"behind by tasks will not be found");
+	g->phase = SF__ENDING;
+	g->state_changed = true;
 	if (g->on_stopping)
 		g->on_stopping(g->hook_ctx, &g->stop.cause, name);
+	sf__state_hook(g);
 }
 
 /* Sleep until SIGCHLD (blocked in `set`) or the deadline (0: none). */
@@ -270,6 +278,7 @@ static void stop_and_sweep(sf_group *g)
 	 * by its own grace first */
 	sweep_at = sf__now_ns() + sf__ms_to_ns(g->grace_ms);
 	while (master_step(g, &now, &next)) {
+		sf__state_hook(g); /* tasks that ended */
 		if (now >= sweep_at)
 			final = true;
 		if (!next || sweep_at < next)
@@ -279,6 +288,15 @@ static void stop_and_sweep(sf_group *g)
 			       now + BLIND_RETRY_NS;
 		wait_for_child(&chld, next);
 	}
+}
+
+/* Every task is ready: the group runs. */
+static void all_ready(sf_group *g)
+{
+	g->phase = SF__RUNNING;
+	g->state_changed = true;
+	if (g->on_ready)
+		g->on_ready(g->hook_ctx);
 }
 
 /* What each task's process needs to know of its master. */
@@ -310,14 +328,16 @@ int sf__master_run(sf_group *g)
 		return err;
 	}
 	tell_tasks_their_master(g);
-	g->phase = SF__RUNNING;
+	g->phase = SF__STARTING;
 	sf__start_all(g);
-	if (!sf__stop_due(g) && g->on_ready)
-		g->on_ready(g->hook_ctx);
+	if (!sf__stop_due(g))
+		all_ready(g);
 	run_until_stop(g);
 	stop_and_sweep(g);
 	master_leave(&env);
 	g->phase = SF__DONE;
+	g->state_changed = true;
+	sf__state_hook(g);
 	status = sf__cause_exit_status(g);
 	sf__log(g, LOG_INFO, "stopped: every process reaped; exit status %d",
 		status);

@@ -24,6 +24,9 @@
  * again, in order, once the last of them has ended.  Once the flag is set
  * nothing restarts, and a request, which sets the flag, stops the group
  * under every strategy.
+ *
+ * sf__dispatch() marks g->state_changed whenever a transition changes
+ * what the task reads as in <stopflag.h> (status.c), for the state hook.
  */
 #include <errno.h>
 #include <string.h>
@@ -117,6 +120,8 @@ static void down_start(sf_group *g, struct sf_task *t, int status)
 	status = sf__spawn(g, t, &errnum);
 	if (status == 0) {
 		t->state = SF__UP;
+		t->starts++;
+		t->started_ns = sf__now_ns();
 		sf__log(g, LOG_INFO, "task %s (pid %d): started", t->name,
 			(int)t->pid);
 		return;
@@ -239,10 +244,14 @@ static action *const table[SF__NSTATES][SF__NEVENTS] = {
 	},
 };
 
+/* Every transition goes through here, so that the state hook hears of
+ * each one that changes what the task reads as (status.c). */
 void sf__dispatch(sf_group *g, struct sf_task *t, enum sf__event ev,
 		  int status)
 {
 	action *act = table[t->state][ev];
+	enum sf_task_state was = sf__task_state(g, t);
+	pid_t pid = t->pid;
 
 	if (!act) {
 		sf__log(g, LOG_CRIT, "task %s: internal error: no transition "
@@ -251,6 +260,8 @@ void sf__dispatch(sf_group *g, struct sf_task *t, enum sf__event ev,
 		return;
 	}
 	act(g, t, status);
+	if (sf__task_state(g, t) != was || t->pid != pid)
+		g->state_changed = true;
 }
 
 /* ---------------------------------------------------- group-wide steps */
