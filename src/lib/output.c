@@ -215,16 +215,19 @@ int sf__output_start(sf_group *g)
 		int len = (int)strlen(t->name);
 
 		if (m == SF_OUTPUT_JOURNAL) {
-			err = journal_open(t);
-			if (err >= 0)
-				o->fds[i][0] = o->fds[i][1] = err;
+			int fd = journal_open(t);
+
+			if (fd < 0)
+				err = fd;
+			else
+				o->fds[i][0] = o->fds[i][1] = fd;
 		} else if (m == SF_OUTPUT_PREFIX) {
 			prefix[i] = true;
 			npipes += 2;
 			width = len > width ? len : width;
 		}
 	}
-	if (err >= 0 && npipes > 0)
+	if (err == 0 && npipes > 0)
 		err = start_relay(g, o, prefix, npipes, width);
 out:
 	free(prefix);
