@@ -122,6 +122,24 @@ else
 	fail "group exited $rc"; show group
 fi
 
+# --- output: the relay and cat, both writer counts, one JSON line
+if bounded output "$bench" output --writers 1,2 --mib 2 --rounds 1 --json; then
+	out="$dir/output.out"
+	for w in 1 2; do
+		for reader in relay cat; do
+			grep -q "{\"writers\":$w,\"reader\":\"$reader\",\"mb_s\":[0-9.]*,\"cpu_ms\":[-0-9.]*,\"cpu_us_per_mb\":[-0-9.]*}" "$out" ||
+				fail "output --json has no $reader row for $w writer(s)"
+		done
+	done
+	grep -q '^{"mode":"output","mib":2,"line":100,"rounds":1,"results":\[' "$out" ||
+		fail "output --json has not its header"
+	[ "$(wc -l <"$out")" -eq 1 ] || fail "output --json is not one line"
+	grep -q "the relay moves" "$dir/output.err" || fail "output has no ratio line"
+	[ $failures -eq 0 ] && ok "output --json has both readers for each writer count"
+else
+	fail "output exited $rc"; show output
+fi
+
 # --- bad options: exit 64, and the message names the option
 # --- scale: both task kinds and the floors, JSON with the ratios, a plot
 if bounded scale "$bench" scale --sizes 2,3 --rounds 1 --json \
@@ -174,6 +192,8 @@ bad "--sizes" scale --sizes 0
 bad "--sizes" scale --sizes 10,2000
 bad "--rounds" scale --rounds 101
 bad "--plot" scale --plot t.pdf
+bad "--writers" output --writers 0
+bad "--mib" output --mib 5000
 [ $failures -eq 0 ] && ok "bad options exit 64 and name the option"
 
 "$bench" --help | grep -q 'stopflag-bench wake' || fail "--help"

@@ -9,6 +9,7 @@
  *   scale.c       scale mode: N tasks started and stopped, and the floors
  *   scale-report.c  scale mode's table, JSON and plot
  *   exec.c        exec mode: an exec task notices the stop, flag vs signal
+ *   relay.c       output mode: the output relay's throughput next to cat
  *   asleep.c      making sure a process really sleeps before we time it
  *   sync.c        shared memory, control-plane futexes, clocks, children
  *   stats.c       percentiles
@@ -91,6 +92,9 @@ int scale_report(const struct scale_opts *opts,
 /* exec.c: exec mode (its own options), and the exec task it runs. */
 int exec_main(int argc, char *argv[]);
 int exec_waiter_main(int argc, char *argv[]);
+
+/* relay.c: output mode (its own options). */
+int relay_main(int argc, char *argv[]);
 
 /* ---------------------------------------------------------------- mechanisms */
 

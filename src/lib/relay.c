@@ -39,9 +39,9 @@
  * writing to the same pipe (the master's log on stderr) can land inside
  * it.  A longer line is cut into pieces that fit, and every piece after
  * the first has " + " for " | ".  A line still open at EOF gets a
- * newline.  Lines are gathered into writes of up to PIPE_BUF bytes when
- * the destination is a pipe, 64 KiB otherwise; each read of a pipe is
- * written out before the relay sleeps again.
+ * newline.  Lines are gathered into writes of up to 64 KiB (see
+ * flush() for pipes); what one round of reads brought is written out
+ * before the relay sleeps again.
  *
  * The relay allocates nothing: sf__relay_new() builds its buffers in the
  * master before the fork.
@@ -54,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -62,7 +63,7 @@
 #include "output.h"
 
 #define READ_SIZE   65536   /* one read of one pipe */
-#define FILE_BATCH  65536   /* a write to a terminal or a file */
+#define BATCH       65536   /* the most one write(2) holds */
 #define NAME_WIDTH  24      /* names are padded up to this width */
 #define MIN_PIECE   1024    /* a piece of a line, however long the name */
 #define NAME_MAX_SHOWN 64   /* a longer name is cut here */
@@ -80,6 +81,8 @@ struct dest {
 	int fd;
 	bool broken;           /* a write failed for good: drop its lines */
 	bool colour;
+	bool fifo;             /* a pipe: see flush() */
+	size_t pipe_size;      /* its capacity (F_GETPIPE_SZ) */
 	size_t len, cap;
 	char *buf;
 };
@@ -117,18 +120,21 @@ static bool colour_wanted(int fd)
 	return isatty(fd) && !(no && *no);
 }
 
-static size_t batch_size(int fd)
+/* A pipe's capacity, or 0 for anything else. */
+static size_t pipe_size(int fd)
 {
 	struct stat st;
+	int size;
 
-	return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) ? PIPE_BUF :
-	       FILE_BATCH;
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return 0;
+	size = fcntl(fd, F_GETPIPE_SZ);
+	return size > 0 ? (size_t)size : PIPE_BUF;
 }
 
 struct sf__relay *sf__relay_new(int nstreams, int width, int grace_ms)
 {
 	struct sf__relay *r = calloc(1, sizeof(*r));
-	size_t cap[2];
 
 	if (!r)
 		return NULL;
@@ -138,10 +144,11 @@ struct sf__relay *sf__relay_new(int nstreams, int width, int grace_ms)
 	for (int i = 0; i < 2; i++) {
 		r->dest[i].fd = i + 1;
 		r->dest[i].colour = colour_wanted(i + 1);
-		cap[i] = batch_size(i + 1);
-		r->dest[i].cap = cap[i];
+		r->dest[i].pipe_size = pipe_size(i + 1);
+		r->dest[i].fifo = r->dest[i].pipe_size > 0;
+		r->dest[i].cap = BATCH;
 	}
-	r->bufs_size = cap[0] + cap[1] + (size_t)nstreams * SF_OUTPUT_LINE_MAX;
+	r->bufs_size = 2 * BATCH + (size_t)nstreams * SF_OUTPUT_LINE_MAX;
 	r->s = calloc((size_t)nstreams, sizeof(*r->s));
 	r->pfd = calloc((size_t)nstreams + 1, sizeof(*r->pfd));
 	r->chunk = malloc(READ_SIZE);
@@ -152,7 +159,7 @@ struct sf__relay *sf__relay_new(int nstreams, int width, int grace_ms)
 	}
 	for (int i = 0; i < 2; i++) {
 		r->dest[i].buf = r->bufs + r->bufs_used;
-		r->bufs_used += cap[i];
+		r->bufs_used += BATCH;
 	}
 	return r;
 }
@@ -212,19 +219,61 @@ static void wait_writable(int fd)
 		;
 }
 
-static void flush(struct dest *d)
+/* Write p[0..n) in full, or mark d broken. */
+static void write_all(struct dest *d, const char *p, size_t n)
 {
 	size_t done = 0;
 
-	while (done < d->len && !d->broken) {
-		ssize_t n = write(d->fd, d->buf + done, d->len - done);
+	while (done < n && !d->broken) {
+		ssize_t w = write(d->fd, p + done, n - done);
 
-		if (n > 0)
-			done += (size_t)n;
-		else if (n < 0 && errno == EAGAIN)
+		if (w > 0)
+			done += (size_t)w;
+		else if (w < 0 && errno == EAGAIN)
 			wait_writable(d->fd);
-		else if (n == 0 || errno != EINTR)
+		else if (w == 0 || errno != EINTR)
 			d->broken = true; /* EPIPE, EBADF, EIO...: drop it */
+	}
+}
+
+/* Room left now in d's pipe (0 if unknown). */
+static size_t pipe_room(const struct dest *d)
+{
+	int queued = 0;
+
+	if (ioctl(d->fd, FIONREAD, &queued) < 0 || queued < 0 ||
+	    (size_t)queued > d->pipe_size)
+		return 0;
+	return d->pipe_size - (size_t)queued;
+}
+
+/*
+ * A write to a pipe is atomic up to PIPE_BUF bytes; a longer one is
+ * copied without a break only if it never waits for room, and where it
+ * waited, another writer to the same pipe (the master's log, on a shared
+ * stderr) could put its line inside one of ours.  So each write to a
+ * pipe holds whole lines, as many as the pipe has room for now, and at
+ * least PIPE_BUF bytes' worth (a line is at most SF_OUTPUT_LINE_MAX =
+ * PIPE_BUF bytes).  Terminals and files take the whole batch.
+ */
+static void flush(struct dest *d)
+{
+	const char *p = d->buf, *end = d->buf + d->len;
+
+	while (p < end && !d->broken) {
+		size_t n = (size_t)(end - p);
+
+		if (d->fifo && n > PIPE_BUF) {
+			size_t room = pipe_room(d);
+			size_t most = room > PIPE_BUF ? room : PIPE_BUF;
+			const char *cut = most < n ?
+					  memrchr(p, '\n', most) : NULL;
+
+			if (most < n)
+				n = cut ? (size_t)(cut - p) + 1 : most;
+		}
+		write_all(d, p, n);
+		p += n;
 	}
 	d->len = 0;
 }
