@@ -503,6 +503,67 @@ SF_EXPORT int sf_group_set_stop_signal(sf_group *group, int task_id,
 SF_EXPORT int sf_group_set_pass_flag(sf_group *group, int task_id, bool pass);
 
 /*
+ * Where a task's stdout and stderr go (sf_group_set_output(); README
+ * "Output", stopflagd.conf(5) key output).
+ *   SF_OUTPUT_INHERIT  the master's own stdout and stderr, as they are
+ *                      (the default).
+ *   SF_OUTPUT_PREFIX   through the relay: a process the master starts
+ *                      before the tasks, which reads their pipes and
+ *                      writes each line as "NAME | line" (names padded
+ *                      to one width, coloured on a terminal unless
+ *                      NO_COLOR is set and not empty).  stdout lines go
+ *                      to the master's stdout, stderr lines to its
+ *                      stderr.  A line longer than SF_OUTPUT_LINE_MAX
+ *                      bytes, prefix and newline included, is cut into
+ *                      pieces that fit; every piece but the first has
+ *                      '+' for '|'.  A last line without a newline gets
+ *                      one.  Nothing else in the bytes is changed.
+ *   SF_OUTPUT_JOURNAL  each task gets its own journal stream
+ *                      (sd_journal_stream_fd(3), identifier NAME,
+ *                      priority LOG_INFO, "<N>" prefixes honoured) for
+ *                      both stdout and stderr; only with libsystemd.
+ *   SF_OUTPUT_AUTO     decided when the group runs: JOURNAL if stderr is
+ *                      the journal stream systemd gave the master
+ *                      (JOURNAL_STREAM names its device and inode) and
+ *                      the library has libsystemd, PREFIX if stdout is a
+ *                      terminal or a pipe, INHERIT otherwise.
+ */
+enum sf_output {
+	SF_OUTPUT_INHERIT = 0,
+	SF_OUTPUT_PREFIX,
+	SF_OUTPUT_JOURNAL,
+	SF_OUTPUT_AUTO,
+};
+/* The longest line the relay writes, prefix and newline included: one
+ * write(2) of at most PIPE_BUF bytes, which no other writer to the same
+ * pipe can tear. */
+#define SF_OUTPUT_LINE_MAX 4096
+
+/*
+ * sf_group_set_output - where a task's stdout and stderr go (enum
+ * sf_output): task_id -1 sets the group's (default SF_OUTPUT_INHERIT),
+ * a task id sets that task's, which then overrides the group's.  A
+ * function task's stdout is made line-buffered when its output is not
+ * SF_OUTPUT_INHERIT.  The relay holds these promises (README "Output"):
+ *   - no line is lost or torn: each comes out whole, in one write(2);
+ *   - a slow reader blocks the relay, and through their full pipes the
+ *     tasks that write, never the master: stops are handled as ever;
+ *   - if the master is killed, the relay writes what the tasks wrote,
+ *     then ends (within half the grace period);
+ *   - if its stdout or stderr is gone (EPIPE), it goes on reading and
+ *     drops what was meant for it: tasks never block or die for it;
+ *   - sf_group_run() returns once the relay has written everything.
+ * Returns 0, -EINVAL (NULL group, task_id below -1, not an sf_output),
+ * -ENOENT (no such task), -ENOTSUP (SF_OUTPUT_JOURNAL without
+ * libsystemd), -EBUSY (running or run).  sf_group_run() returns the
+ * negative errno of pipe2(), sd_journal_stream_fd() or the relay's
+ * fork() if one fails, before any task starts.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_output(sf_group *group, int task_id,
+				  enum sf_output output);
+
+/*
  * sf_group_set_log - where the group logs starts, exits, restarts, the stop
  * and its cause, and SIGKILL escalations.  NULL log disables logging (the
  * default).  The library never writes to stderr by itself.

@@ -122,7 +122,24 @@ else
 	fail "group exited $rc"; show group
 fi
 
-# --- bad options: exit 64, and the message names the option
+# --- output: the relay and cat, both writer counts, one JSON line
+if bounded output "$bench" output --writers 1,2 --mib 2 --rounds 1 --json; then
+	out="$dir/output.out"
+	for w in 1 2; do
+		for reader in relay cat; do
+			grep -q "{\"writers\":$w,\"reader\":\"$reader\",\"mb_s\":[0-9.]*,\"cpu_ms\":[-0-9.]*,\"cpu_us_per_mb\":[-0-9.]*}" "$out" ||
+				fail "output --json has no $reader row for $w writer(s)"
+		done
+	done
+	grep -q '^{"mode":"output","mib":2,"line":100,"rounds":1,"results":\[' "$out" ||
+		fail "output --json has not its header"
+	[ "$(wc -l <"$out")" -eq 1 ] || fail "output --json is not one line"
+	grep -q "the relay moves" "$dir/output.err" || fail "output has no ratio line"
+	[ $failures -eq 0 ] && ok "output --json has both readers for each writer count"
+else
+	fail "output exited $rc"; show output
+fi
+
 # --- scale: every kind (stopflagd's too) and the floors, JSON with the
 # machine's load, every round's ratios and their summary, a plot
 if bounded scale "$bench" scale --sizes 2,3 --rounds 2 --time 60 --json \
@@ -167,6 +184,7 @@ else
 	fail "scale --kinds exited $rc"; show kinds
 fi
 
+# --- bad options: exit 64, and the message names the option
 bad() {
 	what=$1; shift
 	bounded bad "$bench" "$@"
@@ -198,6 +216,8 @@ bad "--plot" scale --plot t.pdf
 bad "--time" scale --time 0
 bad "--kinds" scale --kinds exec,nope
 bad "--stopflagd" scale --stopflagd
+bad "--writers" output --writers 0
+bad "--mib" output --mib 5000
 [ $failures -eq 0 ] && ok "bad options exit 64 and name the option"
 
 "$bench" --help | grep -q 'stopflag-bench wake' || fail "--help"

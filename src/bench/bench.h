@@ -12,6 +12,7 @@
  *   load.c        how busy the machine was: load average, busy and steal
  *   pss.c         ΣPss of a process tree
  *   exec.c        exec mode: an exec task notices the stop, flag vs signal
+ *   relay.c       output mode: the output relay's throughput next to cat
  *   asleep.c      making sure a process really sleeps before we time it
  *   sync.c        shared memory, control-plane futexes, clocks, children
  *   stats.c       percentiles
@@ -153,6 +154,9 @@ pid_t first_child(pid_t pid);
 /* exec.c: exec mode (its own options), and the exec task it runs. */
 int exec_main(int argc, char *argv[]);
 int exec_waiter_main(int argc, char *argv[]);
+
+/* relay.c: output mode (its own options). */
+int relay_main(int argc, char *argv[]);
 
 /* ---------------------------------------------------------------- mechanisms */
 

@@ -35,6 +35,8 @@ static void usage(FILE *f)
 	      "[--json]\n"
 	      "                            [--plot FILE.svg|FILE.png]\n"
 	      "       stopflag-bench exec [--rounds R] [--json]\n"
+	      "       stopflag-bench output [--writers N,N,...] [--mib M] "
+	      "[--rounds R] [--json]\n"
 	      "       stopflag-bench --help | --version\n\n"
 	      "wake:  N waiter processes (default 8, at most 1024), R rounds "
 	      "(default 200,\n"
@@ -58,6 +60,10 @@ static void usage(FILE *f)
 	      "exec:  an exec task notices the stop through the flag and "
 	      "through its stop\n"
 	      "       signal, R rounds (default 50) of each.\n"
+	      "output: the output relay's MB/s and CPU next to cat on the "
+	      "same pipe, for N\n"
+	      "       writers at once (default 1,8), M MiB per run (default "
+	      "128), R rounds (default 5).\n"
 	      "\nmechanisms:\n", f);
 	for (int i = 0; i < n; i++)
 		fprintf(f, "  %-11s %s\n", m[i]->name, m[i]->what);
@@ -376,7 +382,8 @@ static int scale_main(int argc, char *argv[])
 int main(int argc, char *argv[])
 {
 	if (argc < 2)
-		return bad("a mode is needed: wake, group or scale");
+		return bad("a mode is needed: wake, group, scale, exec or "
+			   "output");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
@@ -394,8 +401,11 @@ int main(int argc, char *argv[])
 		return scale_main(argc - 1, argv + 1);
 	if (strcmp(mode, "exec") == 0)
 		return exec_main(argc - 1, argv + 1);
+	if (strcmp(mode, "output") == 0)
+		return relay_main(argc - 1, argv + 1);
 	if (strcmp(mode, "exec-waiter") == 0)
 		return exec_waiter_main(argc - 1, argv + 1);
 	mode = "";
-	return bad("unknown mode '%s' (wake, group, scale or exec)", argv[1]);
+	return bad("unknown mode '%s' (wake, group, scale, exec or output)",
+		   argv[1]);
 }

@@ -97,6 +97,24 @@ static void get_duration(struct loading *l, const struct sfd_raw_key *key,
 		bad_value(l, key, "must be more than 0");
 }
 
+/* An output mode (group or task) into *out; journal only with libsystemd. */
+static void get_output(struct loading *l, const struct sfd_raw_key *key,
+		       int *out)
+{
+	int v = lookup(sf__output_names, SF__NOUTPUTS, key->value);
+
+	if (v < 0)
+		bad_value(l, key, "not an output (inherit, prefix, journal "
+			  "or auto)");
+#ifndef HAVE_LIBSYSTEMD
+	else if (v == SF_OUTPUT_JOURNAL)
+		bad_value(l, key, "this stopflagd was built without "
+			  "libsystemd, which journal streams need");
+#endif
+	else
+		*out = v;
+}
+
 static void group_key(struct loading *l, const struct sfd_raw_key *key)
 {
 	struct sfd_config *cfg = l->cfg;
@@ -118,9 +136,13 @@ static void group_key(struct loading *l, const struct sfd_raw_key *key)
 				  "one-for-one, one-for-all or rest-for-one)");
 		else
 			cfg->strategy = (enum sf_strategy)v;
+	} else if (strcmp(key->name, "output") == 0) {
+		v = (int)cfg->output;
+		get_output(l, key, &v);
+		cfg->output = (enum sf_output)v;
 	} else {
 		bad_key(l, key, "unknown key (known here: grace, strategy, "
-			"max-restarts, restart-period)");
+			"max-restarts, restart-period, output)");
 	}
 }
 
@@ -181,6 +203,12 @@ static void set_flag(struct loading *l, struct sfd_task_conf *t,
 		t->no_flag = true;
 	else
 		bad_value(l, key, "give yes or no");
+}
+
+static void set_output(struct loading *l, struct sfd_task_conf *t,
+		       const struct sfd_raw_key *key)
+{
+	get_output(l, key, &t->output);
 }
 
 static void set_interval(struct loading *l, struct sfd_task_conf *t,
@@ -250,6 +278,7 @@ static const struct task_key {
 	{ "command", TYPE(SFD_EXEC), true, set_command },
 	{ "flag", TYPE(SFD_EXEC), false, set_flag },
 	{ "stop-signal", ALL_TYPES, false, set_stop_signal },
+	{ "output", ALL_TYPES, false, set_output },
 	{ "interval", TYPE(SFD_HEARTBEAT), false, set_interval },
 	{ "path", TYPE(SFD_WATCH_FILE), true, set_path },
 	{ "module", TYPE(SFD_PLUGIN), true, set_module },
@@ -355,6 +384,7 @@ static void task_section(struct loading *l, struct sfd_task_conf *t)
 
 	t->line = s->line;
 	t->interval_ms = 5000;
+	t->output = -1;
 	t->name = strdup(s->name + strlen(TASK_PREFIX));
 	if (!t->name) {
 		l->nomem = true;
@@ -425,6 +455,7 @@ static void build(struct loading *l, const struct sfd_raw_config *raw)
 	cfg->strategy = SF__DEFAULT_STRATEGY;
 	cfg->max_restarts = SF__DEFAULT_MAX_RESTARTS;
 	cfg->restart_period_ms = SF__DEFAULT_PERIOD_MS;
+	cfg->output = SF__DEFAULT_DAEMON_OUTPUT;
 	cfg->tasks = calloc(raw->n_sections + 1, sizeof(*cfg->tasks));
 	if (!cfg->tasks) {
 		l->nomem = true;

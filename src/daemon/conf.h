@@ -36,6 +36,7 @@ struct sfd_task_conf {
 	int stop_signal;          /* 0: the library's default (SIGTERM) */
 	char **argv;              /* exec: one allocation */
 	bool no_flag;             /* exec: `flag = no`, no STOPFLAG_FD */
+	int output;               /* enum sf_output, or -1: the group's */
 	int interval_ms;          /* heartbeat */
 	char *watch_dir;          /* watch-file: absolute directory ... */
 	char *watch_name;         /* ... and the name that appears in it */
@@ -50,6 +51,7 @@ struct sfd_config {
 	enum sf_strategy strategy;
 	int max_restarts;
 	int restart_period_ms;
+	enum sf_output output;
 	struct sfd_task_conf *tasks;
 	size_t n_tasks;
 };

@@ -140,6 +140,8 @@ static int configure_task(sf_group *g, const struct sfd_task_conf *t)
 		err = sf_group_set_stop_signal(g, id, t->stop_signal);
 	if (err == 0 && t->no_flag)
 		err = sf_group_set_pass_flag(g, id, false);
+	if (err == 0 && t->output >= 0)
+		err = sf_group_set_output(g, id, (enum sf_output)t->output);
 	for (size_t i = 0; err == 0 && i < t->n_options; i++)
 		err = sf_group_set_option(g, id, t->options[i].key,
 					  t->options[i].value);
@@ -163,6 +165,8 @@ static int configure(sf_group *g, const struct sfd_config *cfg,
 	if (err == 0)
 		err = sf_group_set_intensity(g, cfg->max_restarts,
 					     cfg->restart_period_ms);
+	if (err == 0)
+		err = sf_group_set_output(g, -1, cfg->output);
 	if (err == 0)
 		err = sf_group_set_log(g, sfd_log_group, NULL);
 	if (err == 0)

@@ -116,6 +116,7 @@ static int new_task(sf_group *g, const char *name, struct sf_task **tp)
 		return -ENOMEM;
 	}
 	t->pidfd = -1;
+	t->output = -1;
 	t->stop_signal = SF__DEFAULT_STOP_SIGNAL;
 	t->restart = SF__DEFAULT_RESTART;
 	*tp = t;
@@ -294,6 +295,25 @@ int sf_group_set_pass_flag(sf_group *g, int task_id, bool pass)
 	if (err == 0)
 		g->tasks[task_id]->no_flag = !pass;
 	return err;
+}
+
+int sf_group_set_output(sf_group *g, int task_id, enum sf_output output)
+{
+	int err = task_id == -1 ? settable(g) : task_settable(g, task_id);
+
+	if (err == 0 && (output < SF_OUTPUT_INHERIT || output > SF_OUTPUT_AUTO))
+		err = -EINVAL;
+#ifndef HAVE_LIBSYSTEMD
+	if (err == 0 && output == SF_OUTPUT_JOURNAL)
+		err = -ENOTSUP; /* sd_journal_stream_fd() is libsystemd's */
+#endif
+	if (err < 0)
+		return task_id < -1 && err == -ENOENT ? -EINVAL : err;
+	if (task_id == -1)
+		g->output = output;
+	else
+		g->tasks[task_id]->output = (int)output;
+	return 0;
 }
 
 int sf_group_set_stop_signal(sf_group *g, int task_id, int signo)

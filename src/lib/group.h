@@ -4,7 +4,9 @@
  * in each other.  Calls run one way, never back:
  *
  *   master.c    (the master's signals and loops) -> reap.c, supervise.c,
- *               cause.c, status.c, log.c
+ *               cause.c, status.c, log.c, output.c
+ *   output.c    (the tasks' stdout and stderr) -> relay.c, log.c; reap.c
+ *               and spawn.c call it too (output.h)
  *   reap.c      (reaping, sweeping)   -> supervise.c, spawn.c, log.c
  *   supervise.c (state x event table) -> spawn.c, cause.c, status.c, log.c
  *   spawn.c     (fork, exec)          -> task.c
@@ -69,6 +71,7 @@ struct sf_task {
 	bool stop_all;            /* the strategy is SF_STOP_ALL */
 	pid_t master;             /* the master's pid, saved before fork() */
 	sigset_t stops;           /* the signals that stop this task alone */
+	int output;               /* enum sf_output, or -1: the group's */
 
 	/* What only the master uses. */
 	int id;
@@ -116,6 +119,9 @@ struct sf_group {
 	int max_restarts, period_ms;
 	int64_t *restarts;        /* ring: times of the last max_restarts + 1 */
 	long nrestarts;
+
+	enum sf_output output;    /* the tasks' stdout and stderr (output.c) */
+	struct sf__output *out;   /* while it runs: their fds, the relay */
 
 	sf_log_fn *log;
 	void *log_ctx;

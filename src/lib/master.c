@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "group.h"
+#include "output.h"
 
 /* How often the master looks again for processes it cannot list (no
  * /proc): the one case where nothing would wake it. */
@@ -237,6 +238,7 @@ static void begin_stop(sf_group *g)
 	sf_cause_format(&g->stop.cause, name, what, sizeof(what));
 	sf__log(g, LOG_NOTICE, "stopping: %s", what);
 	sf__stop_all(g);
+	sf__output_stop(g); /* no task starts again: the relay may see EOF */
 	if (sf__signal_children(g, SIGTERM, false) < 0)
 		sf__log(g, LOG_WARNING, "cannot read /proc: processes left "
 			"behind by tasks will not be found");
@@ -322,6 +324,8 @@ int sf__master_run(sf_group *g)
 	if (!g->restarts)
 		return -ENOMEM;
 	err = master_enter(g, &env);
+	if (err == 0 && (err = sf__output_start(g)) < 0)
+		master_leave(&env);
 	if (err < 0) {
 		free(g->restarts);
 		g->restarts = NULL;
@@ -333,7 +337,8 @@ int sf__master_run(sf_group *g)
 	if (!sf__stop_due(g))
 		all_ready(g);
 	run_until_stop(g);
-	stop_and_sweep(g);
+	stop_and_sweep(g); /* the relay, if any, is reaped there too */
+	sf__output_end(g);
 	master_leave(&env);
 	g->phase = SF__DONE;
 	g->state_changed = true;

@@ -124,4 +124,16 @@ static inline const char *sf__strategy_name(enum sf_strategy strategy)
 	       sf__strategy_names[strategy] : "unknown";
 }
 
+/* Where tasks' output goes, by name, as stopflagd.conf(5) spells it. */
+static const char *const sf__output_names[] = {
+	[SF_OUTPUT_INHERIT] = "inherit",
+	[SF_OUTPUT_PREFIX] = "prefix",
+	[SF_OUTPUT_JOURNAL] = "journal",
+	[SF_OUTPUT_AUTO] = "auto",
+};
+#define SF__NOUTPUTS \
+	((int)(sizeof(sf__output_names) / sizeof(*sf__output_names)))
+/* stopflagd's default: decided by where its stdout and stderr go. */
+#define SF__DEFAULT_DAEMON_OUTPUT SF_OUTPUT_AUTO
+
 #endif

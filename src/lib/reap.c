@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "group.h"
+#include "output.h"
 #include "procstat.h"
 
 struct sf_task *sf__task_by_pid(const sf_group *g, pid_t pid)
@@ -54,6 +55,10 @@ bool sf__reap(sf_group *g)
 			kill(-si.si_pid, SIGKILL); /* held by the zombie */
 		while (waitpid(si.si_pid, &status, 0) < 0 && errno == EINTR)
 			;
+		if (!t && sf__output_is_relay(g, si.si_pid)) {
+			sf__output_reaped(g, status);
+			continue;
+		}
 		if (!t) {
 			sf__log(g, LOG_DEBUG, "pid %d (adopted) ended",
 				(int)si.si_pid);
@@ -93,6 +98,14 @@ static int signal_one_child(const struct sf__procstat *st, void *ctx)
 	struct signalling *s = ctx;
 	struct sf_task *t = sf__task_by_pid(s->g, st->pid);
 
+	if (sf__output_is_relay(s->g, st->pid)) {
+		/* not left behind: it ends by itself after the tasks, and
+		 * gets SIGKILL only after a grace of its own */
+		if (s->signo == SIGKILL && s->tasks_too &&
+		    sf__output_relay_overdue(s->g, sf__now_ns()))
+			kill(st->pid, SIGKILL);
+		return 1;
+	}
 	if (t) {
 		if (!s->tasks_too)
 			return 1;

@@ -9,6 +9,8 @@
  *     so that it holds whichever of the two runs first);
  *   - resets every signal disposition to the default;
  *   - arms PR_SET_PDEATHSIG with its stop signal;
+ *   - dup2()s onto 1 and 2 the fds its output goes to (output.c made
+ *     them before the fork; none if it inherits the master's);
  *   - function task: closes its siblings' pidfds, faults the flag's page
  *     in for writing (flag.c: its first set then pays no fault), compares
  *     getppid() with the master's pid saved before fork() (task.c: if the
@@ -49,6 +51,7 @@
 #include <unistd.h>
 
 #include "group.h"
+#include "output.h"
 
 static int pidfd_open_(pid_t pid)
 {
@@ -160,7 +163,18 @@ struct exec_plan {
 	int errfd;           /* the error pipe's write end, close-on-exec */
 	int stop_signal;
 	pid_t master;
+	int out[2];          /* what stdout, stderr become (output.c), or -1 */
 };
+
+/* The task's stdout and stderr, if its output is not the master's: the
+ * fds are above 2 (output.c), and dup2() clears their close-on-exec. */
+static int install_output(const int out[2])
+{
+	for (int k = 0; k < 2; k++)
+		if (out[k] >= 0 && dup2(out[k], k + 1) < 0)
+			return -1;
+	return 0;
+}
 
 /* Every fd but 0, 1, 2 and the kept one becomes close-on-exec (the error
  * pipe already is), and the kept one loses its close-on-exec. */
@@ -199,7 +213,8 @@ static int exec_child(void *arg)
 	setpgid(0, 0);
 	reset_dispositions();
 	prctl(PR_SET_PDEATHSIG, p->stop_signal);
-	if (close_inherited_fds(p) < 0) { /* the flag's fd stays shut */
+	if (install_output(p->out) < 0 ||
+	    close_inherited_fds(p) < 0) { /* the flag's fd stays shut */
 		err = errno;
 		(void)!write(p->errfd, &err, sizeof(err));
 		_exit(SF__EX_NOEXEC);
@@ -266,11 +281,16 @@ static sf_group *volatile child_of; /* volatile: the store must stay */
 /* A function task's child, after fork(). */
 static _Noreturn void function_child(sf_group *g, struct sf_task *t)
 {
+	int out[2];
+
 	child_of = g;
 	setpgid(0, 0);
 	reset_dispositions();
 	prctl(PR_SET_PDEATHSIG, t->stop_signal);
 	close_sibling_pidfds(g);
+	sf__output_fds(g, t, out);
+	if (install_output(out) == 0 && out[0] >= 0)
+		setvbuf(stdout, NULL, _IOLBF, 0); /* lines reach the relay */
 	/* a fork does not copy the page-table entries of a shared mapping:
 	 * the task's first set would fault the flag's page in; pay it now */
 	sf__flag_touch(t->flag);
@@ -419,7 +439,7 @@ static int spawn_exec(sf_group *g, struct sf_task *t, char *const envp[],
 		      int keep_fd, int *errnum)
 {
 	struct exec_plan plan = { t->argv, envp, keep_fd, -1, t->stop_signal,
-				  t->master };
+				  t->master, { -1, -1 } };
 	int pipefd[2], err;
 	pid_t pid;
 
@@ -428,6 +448,7 @@ static int spawn_exec(sf_group *g, struct sf_task *t, char *const envp[],
 		return SF__EX_OSERR;
 	}
 	plan.errfd = pipefd[1];
+	sf__output_fds(g, t, plan.out);
 	pid = create_child(g, t, &plan);
 	err = errno;
 	close(pipefd[1]);
