@@ -392,6 +392,30 @@ static void test_end_while_the_master_still_starts(void **state)
 	assert_true(allowed(SF_REASON_KILLED, SIGKILL, 137, 0, 80));
 }
 
+/* Found beside two busy loops (scenario 388 of seed 9090): a SIGTERM to
+ * the master at 51 ms, while it forked t1 with signals blocked; t1
+ * recorded its start only at 108 ms, and t0's request at 82 ms came first.
+ * Once the round is over, the signal takes effect at once. */
+static void test_signal_while_the_master_forks(void **state)
+{
+	scenario(SF_ONE_FOR_ALL, 2, 2);
+	sh.sc.task[0].stubborn = 1;
+	incarnation(0, 201, 45);
+	incarnation(1, 202, 108);
+	action(0, ST_ACT_REQUEST, 175, 82);
+	fault(ST_F_SIGNAL_MASTER, -1, MASTER, 51, SIGTERM);
+	fault(ST_F_TERMINATOR, -1, MASTER, 193, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 2);
+	assert_true(allowed(SF_REASON_SIGNAL, SIGTERM, 0, -1, 51));
+	assert_true(allowed(SF_REASON_REQUEST, 175, 175, 0, 82));
+
+	sh.task[1].start_ns[0] = T0 + MS(50); /* the round was over */
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_SIGNAL, SIGTERM, 0, -1, 51));
+}
+
 /* The same under one-for-all: the master restarts t0 once the round is
  * over, stopping t1, whose process recorded its start after t0's death
  * (by more than the window): its SIGKILL while the master stops it is
@@ -646,6 +670,7 @@ int main(void)
 		cmocka_unit_test(test_nothing_after_the_master_is_killed),
 		cmocka_unit_test(test_end_while_the_master_still_starts),
 		cmocka_unit_test(test_restart_after_the_first_round),
+		cmocka_unit_test(test_signal_while_the_master_forks),
 		cmocka_unit_test(test_shell_stop_all_is_a_request),
 		cmocka_unit_test(test_shell_stop_all_racing_a_signal),
 		cmocka_unit_test(test_shell_killed_while_it_asks),
