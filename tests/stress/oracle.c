@@ -671,22 +671,31 @@ static void explore(struct sim *s, const struct state *st) // NOLINT(misc-no-rec
 	}
 }
 
-/* A keeper's master SIGKILLed: whatever the group was doing, the keeper
+/*
+ * A keeper's master SIGKILLed: whatever the group was doing, the keeper
  * stops everything it left, within the grace from then, and returns
- * 128 + 9 with cause KILLED 9, the master's pid and no task. */
-static int inner_killed(const struct st_shared *sh, struct st_expect *ex)
+ * 128 + 9 with cause KILLED 9, the master's pid and no task.  Unless the
+ * master had already brought the group down and was on its way out: then
+ * the keeper returns what it reported, for a stop that began before the
+ * SIGKILL.
+ */
+static void inner_killed(const struct st_shared *sh, struct st_expect *ex)
 {
 	for (int i = 0; i < sh->sc.nfaults; i++) {
 		const struct st_fault_rec *r = &sh->fault[i];
+		int n = 0;
 
 		if (sh->sc.fault[i].kind != ST_F_KILL_INNER || !r->fired)
 			continue;
+		for (int k = 0; k < ex->n; k++)
+			if (ex->out[k].at_ns <= r->ns)
+				ex->out[n++] = ex->out[k];
+		ex->n = n < ST_MAX_OUTCOMES ? n : ST_MAX_OUTCOMES - 1;
 		ex->out[ex->n++] = (struct st_outcome){
 			ST_OUT_STOP, SF_REASON_KILLED, SIGKILL, 128 + SIGKILL,
 			-1, r->pid, 0, r->ns, 1 };
-		return 1;
+		return;
 	}
-	return 0;
 }
 
 void st_oracle(const struct st_shared *sh, struct st_expect *ex)
@@ -695,8 +704,6 @@ void st_oracle(const struct st_shared *sh, struct st_expect *ex)
 	struct state st;
 
 	memset(ex, 0, sizeof(*ex));
-	if (inner_killed(sh, ex))
-		return;
 	memset(&s, 0, sizeof(s));
 	memset(&st, 0, sizeof(st));
 	st.up = (1u << sh->sc.ntasks) - 1;
@@ -706,6 +713,7 @@ void st_oracle(const struct st_shared *sh, struct st_expect *ex)
 	task_events(&s);
 	slow_first_round(&s);
 	explore(&s, &st);
+	inner_killed(sh, ex);
 }
 
 /* ---------------------------------------------------------------- shells */
