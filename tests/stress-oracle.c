@@ -76,6 +76,9 @@ static void action(int k, int what, int code, int at)
 	sh.task[k].action_pid = sh.task[k].pid[0];
 }
 
+static const struct st_outcome *outcome(int reason, int code, int task,
+					int at);
+
 /* Whether the oracle allows this stop, at this time. */
 static int allowed(int reason, int code, int status, int task, int at)
 {
@@ -368,6 +371,30 @@ static void test_signal_after_the_starts_beats_a_failing_fork(void **state)
 	assert_true(allowed(SF_REASON_START_FAILED, EAGAIN, 71, -2, 2));
 }
 
+/* A keeper's master SIGKILLed: the keeper returns 137, naming the master
+ * and no task; but one the SIGKILL found already done with a stop (seed
+ * 77, scenario 45: down at 50.4 ms, killed at 51.1 ms) returned that
+ * stop's outcome first.  No stop after the SIGKILL can be reported. */
+static void test_keeper_master_killed_after_its_stop(void **state)
+{
+	scenario(SF_STOP_ALL, 1, 2);
+	sh.sc.keeper = 1;
+	incarnation(0, 201, 23);
+	fault(ST_F_SIGNAL_MASTER, -1, MASTER, 24, SIGQUIT);
+	fault(ST_F_KILL_INNER, -1, 102, 51, SIGKILL);
+	fault(ST_F_TERMINATOR, -1, MASTER, 363, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 2);
+	assert_true(allowed(SF_REASON_SIGNAL, SIGQUIT, 0, -1, 24));
+	assert_true(allowed(SF_REASON_KILLED, SIGKILL, 137, -1, 51));
+	assert_int_equal(outcome(SF_REASON_KILLED, SIGKILL, -1, 51)->pid, 102);
+
+	sh.fault[0].fired = 0; /* nothing had stopped the group */
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_KILLED, SIGKILL, 137, -1, 51));
+}
+
 /* Under load, the master forks its first round slowly, and reaps only
  * after it: a task that ended early in the round is acted on only then,
  * and a signal to the master that came meanwhile (more than the window
@@ -390,6 +417,30 @@ static void test_end_while_the_master_still_starts(void **state)
 	oracle();
 	assert_int_equal(ex.n, 1);
 	assert_true(allowed(SF_REASON_KILLED, SIGKILL, 137, 0, 80));
+}
+
+/* Found beside two busy loops (scenario 388 of seed 9090): a SIGTERM to
+ * the master at 51 ms, while it forked t1 with signals blocked; t1
+ * recorded its start only at 108 ms, and t0's request at 82 ms came first.
+ * Once the round is over, the signal takes effect at once. */
+static void test_signal_while_the_master_forks(void **state)
+{
+	scenario(SF_ONE_FOR_ALL, 2, 2);
+	sh.sc.task[0].stubborn = 1;
+	incarnation(0, 201, 45);
+	incarnation(1, 202, 108);
+	action(0, ST_ACT_REQUEST, 175, 82);
+	fault(ST_F_SIGNAL_MASTER, -1, MASTER, 51, SIGTERM);
+	fault(ST_F_TERMINATOR, -1, MASTER, 193, SIGTERM);
+	oracle();
+	assert_int_equal(ex.n, 2);
+	assert_true(allowed(SF_REASON_SIGNAL, SIGTERM, 0, -1, 51));
+	assert_true(allowed(SF_REASON_REQUEST, 175, 175, 0, 82));
+
+	sh.task[1].start_ns[0] = T0 + MS(50); /* the round was over */
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_SIGNAL, SIGTERM, 0, -1, 51));
 }
 
 /* The same under one-for-all: the master restarts t0 once the round is
@@ -644,8 +695,10 @@ int main(void)
 		cmocka_unit_test(test_request_before_a_late_failed_start),
 		cmocka_unit_test(test_scribbled_cause_allows_any_cause_only),
 		cmocka_unit_test(test_nothing_after_the_master_is_killed),
+		cmocka_unit_test(test_keeper_master_killed_after_its_stop),
 		cmocka_unit_test(test_end_while_the_master_still_starts),
 		cmocka_unit_test(test_restart_after_the_first_round),
+		cmocka_unit_test(test_signal_while_the_master_forks),
 		cmocka_unit_test(test_shell_stop_all_is_a_request),
 		cmocka_unit_test(test_shell_stop_all_racing_a_signal),
 		cmocka_unit_test(test_shell_killed_while_it_asks),

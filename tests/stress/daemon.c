@@ -36,7 +36,7 @@ static void task_section(FILE *f, const struct st_task_plan *t, int i,
 		fprintf(f, "type = exec\ncommand = '%s' %d\n", paths->task, i);
 		break;
 	case ST_EXEC_SH: {
-		struct st_sleeper_argv shell;
+		struct st_sleeper_argv shell = { 0 };
 
 		st_sleeper_argv(t, i, paths, &shell);
 		fprintf(f, "type = exec\ncommand =");

@@ -130,7 +130,7 @@ static int add_task(sf_group *g, const struct st_task_plan *t, int i,
 {
 	char name[ST_NAME_MAX], arg[12];
 	char *argv[3] = { arg, NULL, NULL };
-	struct st_sleeper_argv shell;
+	struct st_sleeper_argv shell = { 0 };
 
 	snprintf(name, sizeof(name), "t%d", i);
 	snprintf(arg, sizeof(arg), "%d", i);

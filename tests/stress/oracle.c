@@ -34,7 +34,8 @@
  * spans from the run's beginning to the starts recorded by the tasks the
  * master forked ahead of it (start_failed_event()).  A task that ends
  * while the master still forks the first round takes effect as late as
- * the round's end (ends_in_the_first_round()).
+ * the round's end, a signal to the master until the fork in progress is
+ * done (slow_first_round()).
  *
  * The first stop wins.  Two events closer in time than st_window_ns() may
  * take effect in either order (a task's death reaches the master through
@@ -312,17 +313,38 @@ static void task_events(struct sim *s)
 				   EAGAIN);
 }
 
+/* The first start recorded after t in the first round (of a task's first
+ * process), or 0: none. */
+static int64_t next_first_start(const struct st_shared *sh, int64_t t)
+{
+	int64_t next = 0;
+
+	for (int k = 0; k < sh->sc.ntasks; k++) {
+		int64_t at = sh->task[k].start_ns[0];
+
+		if (sh->task[k].incarnations > 0 && at > t &&
+		    (next == 0 || at < next))
+			next = at;
+	}
+	return next;
+}
+
 /*
  * The master forks the first round of tasks in one go, looking only at the
- * flag between forks: it reaps a task that ended meanwhile only once the
- * round is over.  Such an end takes effect as late as the round's end
- * (the last start the round recorded), and a signal to the master, or a
- * request, that came after the end but within the round may come first.
- * A restart it causes stops the siblings running then.  (A SIGTERM to a
- * function task under stop-all is not such an end: its handler sets the
- * flag at once.)
+ * flag between forks, and blocking signals across each fork: under load,
+ * both stretch.
+ *
+ *   - It reaps a task that ended meanwhile only once the round is over:
+ *     such an end takes effect as late as the round's end (the last start
+ *     the round recorded), so a signal to the master or a request that
+ *     came after the end, by more than the window but within the round,
+ *     may win; and the restart it causes stops the siblings running then.
+ *     (A SIGTERM to a function task under stop-all is not such an end: its
+ *     handler sets the flag at once.)
+ *   - A signal to the master waits for the fork in progress: it takes
+ *     effect as late as the next start the round recorded.
  */
-static void ends_in_the_first_round(struct sim *s)
+static void slow_first_round(struct sim *s)
 {
 	const struct st_shared *sh = s->sh;
 	int64_t round_end = 0;
@@ -334,10 +356,13 @@ static void ends_in_the_first_round(struct sim *s)
 	for (int i = 0; i < s->n; i++) {
 		struct ev *e = &s->ev[i];
 
-		if ((e->kind == EV_END ||
-		     (e->kind == EV_TERM_FN && sh->sc.strategy != SF_STOP_ALL)) &&
-		    e->t < round_end)
+		if (e->t >= round_end)
+			continue;
+		if (e->kind == EV_END ||
+		    (e->kind == EV_TERM_FN && sh->sc.strategy != SF_STOP_ALL))
 			e->late = round_end;
+		else if (e->kind == EV_SIGNAL)
+			e->late = next_first_start(sh, e->t);
 	}
 }
 
@@ -646,22 +671,31 @@ static void explore(struct sim *s, const struct state *st) // NOLINT(misc-no-rec
 	}
 }
 
-/* A keeper's master SIGKILLed: whatever the group was doing, the keeper
+/*
+ * A keeper's master SIGKILLed: whatever the group was doing, the keeper
  * stops everything it left, within the grace from then, and returns
- * 128 + 9 with cause KILLED 9, the master's pid and no task. */
-static int inner_killed(const struct st_shared *sh, struct st_expect *ex)
+ * 128 + 9 with cause KILLED 9, the master's pid and no task.  Unless the
+ * master had already brought the group down and was on its way out: then
+ * the keeper returns what it reported, for a stop that began before the
+ * SIGKILL.
+ */
+static void inner_killed(const struct st_shared *sh, struct st_expect *ex)
 {
 	for (int i = 0; i < sh->sc.nfaults; i++) {
 		const struct st_fault_rec *r = &sh->fault[i];
+		int n = 0;
 
 		if (sh->sc.fault[i].kind != ST_F_KILL_INNER || !r->fired)
 			continue;
+		for (int k = 0; k < ex->n; k++)
+			if (ex->out[k].at_ns <= r->ns)
+				ex->out[n++] = ex->out[k];
+		ex->n = n < ST_MAX_OUTCOMES ? n : ST_MAX_OUTCOMES - 1;
 		ex->out[ex->n++] = (struct st_outcome){
 			ST_OUT_STOP, SF_REASON_KILLED, SIGKILL, 128 + SIGKILL,
 			-1, r->pid, 0, r->ns, 1 };
-		return 1;
+		return;
 	}
-	return 0;
 }
 
 void st_oracle(const struct st_shared *sh, struct st_expect *ex)
@@ -670,8 +704,6 @@ void st_oracle(const struct st_shared *sh, struct st_expect *ex)
 	struct state st;
 
 	memset(ex, 0, sizeof(*ex));
-	if (inner_killed(sh, ex))
-		return;
 	memset(&s, 0, sizeof(s));
 	memset(&st, 0, sizeof(st));
 	st.up = (1u << sh->sc.ntasks) - 1;
@@ -679,8 +711,9 @@ void st_oracle(const struct st_shared *sh, struct st_expect *ex)
 	s.ex = ex;
 	fault_events(&s);
 	task_events(&s);
-	ends_in_the_first_round(&s);
+	slow_first_round(&s);
 	explore(&s, &st);
+	inner_killed(sh, ex);
 }
 
 /* ---------------------------------------------------------------- shells */

@@ -68,17 +68,17 @@ int st_sleeper_write(struct st_paths *paths)
 void st_sleeper_argv(const struct st_task_plan *t, int idx,
 		     const struct st_paths *paths, struct st_sleeper_argv *out)
 {
-	char **w = out->argv;
+	int n = 0;
 
 	snprintf(out->num[0], sizeof(out->num[0]), "%d", idx);
 	snprintf(out->num[1], sizeof(out->num[1]), "%dms", t->sleep_ms);
 	snprintf(out->num[2], sizeof(out->num[2]), "%d", t->action_code);
 	snprintf(out->num[3], sizeof(out->num[3]), "%d", t->stop_signal);
-	*w++ = (char *)"/bin/sh";
-	*w++ = (char *)paths->sleeper;
-	*w++ = (char *)paths->task;
-	*w++ = (char *)paths->stopflag;
+	out->argv[n++] = (char *)"/bin/sh";
+	out->argv[n++] = (char *)paths->sleeper;
+	out->argv[n++] = (char *)paths->task;
+	out->argv[n++] = (char *)paths->stopflag;
 	for (int i = 0; i < 4; i++)
-		*w++ = out->num[i];
-	*w = NULL;
+		out->argv[n++] = out->num[i];
+	out->argv[n] = NULL;
 }

@@ -66,12 +66,11 @@ static long number(const char *s)
 static int sh_begin(struct st_shared *sh, int idx, pid_t pid)
 {
 	const struct st_task_plan *p = &sh->sc.task[idx];
-	int64_t left;
 
 	if (st_task_begin_as(sh, idx, pid) != 1 || p->action == ST_ACT_NONE) {
 		puts("-");
 	} else {
-		left = sh->t0_ns + (int64_t)p->action_ms * 1000000 - tu_now_ns();
+		int64_t left = sh->t0_ns + (int64_t)p->action_ms * 1000000 - tu_now_ns();
 		printf("%lld\n", left > 0 ? (long long)(left + 999999) / 1000000 : 0LL);
 	}
 	return fflush(stdout) == 0 ? 0 : 2;
