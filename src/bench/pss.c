@@ -29,39 +29,73 @@ static long pss_kb(pid_t pid)
 	return kb;
 }
 
-long tree_pss_kb(pid_t pid, int depth)
+/* The children of pid, appended to (*list)[*n], growing it; 0 or -1. */
+static int add_children(pid_t pid, pid_t **list, size_t *n, size_t *cap)
 {
-	char path[64], *list = NULL;
-	size_t cap = 0;
-	long sum = pss_kb(pid);
+	char path[64], *line = NULL;
+	size_t len = 0;
 	FILE *f;
+	int ret = 0;
 
-	if (depth <= 0)
-		return sum;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
 		 (int)pid);
 	f = fopen(path, "r");
 	if (!f)
-		return sum;
-	if (getline(&list, &cap, f) > 0) {
-		char *p = list, *end;
+		return 0; /* gone: no children */
+	if (getline(&line, &len, f) > 0) {
+		char *p = line, *end;
 
 		for (;; p = end) {
 			long child = strtol(p, &end, 10);
 
 			if (end == p)
 				break;
-			sum += tree_pss_kb((pid_t)child, depth - 1);
+			if (*n == *cap) {
+				size_t more = *cap ? 2 * *cap : 64;
+				pid_t *grown = realloc(*list, more * sizeof(**list));
+
+				if (!grown) {
+					ret = -1;
+					break;
+				}
+				*list = grown;
+				*cap = more;
+			}
+			(*list)[(*n)++] = (pid_t)child;
 		}
 	}
-	free(list);
+	free(line);
 	fclose(f);
+	return ret;
+}
+
+long tree_pss_kb(pid_t pid, int depth)
+{
+	pid_t *list = malloc(sizeof(*list));
+	size_t n = 1, cap = 1, from = 0;
+	long sum = 0;
+
+	if (!list)
+		return pss_kb(pid);
+	list[0] = pid;
+	/* level by level: list[from..n) is the level below the last */
+	for (int level = 0; level < depth; level++) {
+		size_t to = n;
+
+		for (size_t i = from; i < to; i++)
+			if (add_children(list[i], &list, &n, &cap) < 0)
+				break;
+		from = to;
+	}
+	for (size_t i = 0; i < n; i++)
+		sum += pss_kb(list[i]);
+	free(list);
 	return sum;
 }
 
 pid_t first_child(pid_t pid)
 {
-	char path[64];
+	char path[64], line[64], *end;
 	long child = 0;
 	FILE *f;
 
@@ -70,8 +104,11 @@ pid_t first_child(pid_t pid)
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
-	if (fscanf(f, "%ld", &child) != 1)
-		child = 0;
+	if (fgets(line, sizeof(line), f)) {
+		child = strtol(line, &end, 10);
+		if (end == line)
+			child = 0;
+	}
 	fclose(f);
 	return (pid_t)child;
 }

@@ -26,29 +26,34 @@ struct scale_row {
 	long maxrss_kb, pss_kb;
 };
 
-/* One ratio: the start or the stop of kind num over that of kind den. */
+/* What a ratio compares: the start time, the stop time, or the CPU
+ * time of the whole tree (which other people's load barely changes). */
+enum ratio_of { START, STOP, CPU };
+
+/* One ratio: that of kind num over that of kind den. */
 struct ratio_def {
 	const char *name;
 	enum scale_kind num, den;
-	bool stop;
+	enum ratio_of of;
 	double target;        /* 0: none, only shown */
 };
 
 #define TARGET 1.1
 
 static const struct ratio_def ratio_defs[] = {
-	{ "exec_start_vs_python", SCALE_EXEC, SCALE_PYTHON, false, TARGET },
-	{ "exec_start_vs_vfork", SCALE_EXEC, SCALE_VFORK, false, 0 },
-	{ "exec_stop_vs_floor", SCALE_EXEC, SCALE_FLOOR, true, TARGET },
-	{ "function_stop_vs_floor", SCALE_FUNCTION, SCALE_FLOOR, true, TARGET },
+	{ "exec_start_vs_python", SCALE_EXEC, SCALE_PYTHON, START, TARGET },
+	{ "exec_cpu_vs_python", SCALE_EXEC, SCALE_PYTHON, CPU, 0 },
+	{ "exec_start_vs_vfork", SCALE_EXEC, SCALE_VFORK, START, 0 },
+	{ "exec_stop_vs_floor", SCALE_EXEC, SCALE_FLOOR, STOP, TARGET },
+	{ "function_stop_vs_floor", SCALE_FUNCTION, SCALE_FLOOR, STOP, TARGET },
 	{ "stopflagd_exec_start_vs_python", SCALE_DAEMON_EXEC, SCALE_PYTHON,
-	  false, TARGET },
-	{ "stopflagd_exec_stop_vs_floor", SCALE_DAEMON_EXEC, SCALE_FLOOR, true,
+	  START, TARGET },
+	{ "stopflagd_exec_stop_vs_floor", SCALE_DAEMON_EXEC, SCALE_FLOOR, STOP,
 	  TARGET },
 	{ "stopflagd_function_stop_vs_floor", SCALE_DAEMON_FUNCTION,
-	  SCALE_FLOOR, true, TARGET },
+	  SCALE_FLOOR, STOP, TARGET },
 	{ "stopflagd_function_stop_vs_function", SCALE_DAEMON_FUNCTION,
-	  SCALE_FUNCTION, true, 0 },
+	  SCALE_FUNCTION, STOP, 0 },
 };
 #define NRATIOS (sizeof(ratio_defs) / sizeof(ratio_defs[0]))
 
@@ -70,7 +75,9 @@ static const struct scale_sample *sample(const struct scale_result *res,
  * the middle two (a nearest rank would take the lower of two rounds). */
 static double median(const int64_t *v, int n)
 {
-	return ((double)v[(n - 1) / 2] + (double)v[n / 2]) / 2;
+	int lo = (n - 1) / 2, hi = n / 2;
+
+	return ((double)v[lo] + (double)v[hi]) / 2;
 }
 
 /* Median, lowest and highest of v[0..n), n > 0; sorts v. */
@@ -120,8 +127,10 @@ static double round_ratio(const struct scale_result *res, int z, int r,
 {
 	const struct scale_sample *a = sample(res, z, (int)d->num, r);
 	const struct scale_sample *b = sample(res, z, (int)d->den, r);
-	int64_t x = d->stop ? a->stop_ns : a->start_ns;
-	int64_t y = d->stop ? b->stop_ns : b->start_ns;
+	int64_t x = d->of == STOP ? a->stop_ns :
+		    d->of == CPU ? a->cpu_ns : a->start_ns;
+	int64_t y = d->of == STOP ? b->stop_ns :
+		    d->of == CPU ? b->cpu_ns : b->start_ns;
 
 	if (!a->valid || !b->valid || y <= 0)
 		return -1;
@@ -146,8 +155,9 @@ static void summarize_ratio(const struct scale_result *res, int z,
 		return;
 	out->n = n;
 	spread(v, n, &out->p50, &out->min, &out->max, 1e6);
-	out->of_medians = d->stop ?
+	out->of_medians = d->of == STOP ?
 		rows[d->num].stop_p50 / rows[d->den].stop_p50 :
+		d->of == CPU ? rows[d->num].cpu_p50 / rows[d->den].cpu_p50 :
 		rows[d->num].start_p50 / rows[d->den].start_p50;
 }
 
