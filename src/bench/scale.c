@@ -24,7 +24,8 @@
  * t0 and stop them (SIGTERM to the master; the futex word; a line to
  * Python); t1 is when the driver is reaped, which happens only after it
  * reaped its children.  wait4() gives the driver's CPU time (its
- * children's included) and peak RSS.
+ * children's included) and peak RSS; the CPU time the whole tree had used
+ * just before t0 (/proc) splits it into the start's and the stop's.
  *
  * A shared machine's load drifts by a factor of two within a minute, so
  * one sample of each says little.  Rounds repeat, each kind once per
@@ -305,6 +306,7 @@ static int run_driver(enum scale_kind kind, struct scale_sample *s)
 	s->start_ns = ctl->start_ns;
 	wait_asleep(driver, bound_ms(10000));
 	s->pss_kb = tree_pss_kb(driver, 1);
+	s->start_cpu_ns = tree_cpu_ns(driver, 1);
 	t0 = now_ns();
 	if (kind == SCALE_FLOOR) {
 		__atomic_store_n(floor_word, 1, __ATOMIC_RELEASE);
@@ -340,6 +342,7 @@ static int run_python(struct scale_sample *s)
 	s->start_ns = python_started(&py);
 	if (s->start_ns >= 0) {
 		s->pss_kb = tree_pss_kb(py.pid, 1);
+		s->start_cpu_ns = tree_cpu_ns(py.pid, 1);
 		t0 = now_ns();
 		(void)!write(py.to, "\n", 1);
 	}
