@@ -10,7 +10,7 @@
  *   scale-daemon.c  scale mode's kinds that run through stopflagd
  *   scale-report.c  scale mode's table, JSON and plot
  *   load.c        how busy the machine was: load average, busy and steal
- *   pss.c         ΣPss of a process tree
+ *   tree.c        what a process tree costs: ΣPss, CPU time
  *   exec.c        exec mode: an exec task notices the stop, flag vs signal
  *   relay.c       output mode: the output relay's throughput next to cat
  *   asleep.c      making sure a process really sleeps before we time it
@@ -91,6 +91,7 @@ struct scale_sample {
 	bool valid;
 	int64_t start_ns, stop_ns;
 	int64_t cpu_ns;       /* the driver's CPU time and its children's */
+	int64_t start_cpu_ns; /* of it, what the tree had used before the stop */
 	long maxrss_kb;       /* the driver's peak RSS */
 	long pss_kb;          /* ΣPss of the driver and its descendants */
 };
@@ -146,8 +147,11 @@ int scale_daemon_once(const char *stopflagd, enum scale_kind kind,
  * why, in why[len]. */
 bool scale_daemon_usable(const char *stopflagd, char *why, size_t len);
 
-/* pss.c: ΣPss of pid and its descendants down to depth levels, in kB. */
+/* tree.c: ΣPss of pid and its descendants down to depth levels, in kB. */
 long tree_pss_kb(pid_t pid, int depth);
+/* Their CPU time, with that of the children each reaped, in ns (at the
+ * clock tick's resolution). */
+int64_t tree_cpu_ns(pid_t pid, int depth);
 /* The first child of pid, or 0. */
 pid_t first_child(pid_t pid);
 

@@ -10,22 +10,41 @@
  * little without these beside them.
  */
 #include <sys/resource.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bench.h"
 
+/* The first line of a /proc file in buf; false if there is none. */
+static bool first_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	return ok;
+}
+
 static void read_loadavg(double load[3])
 {
-	FILE *f = fopen("/proc/loadavg", "r");
+	char line[256], *p = line, *end;
 
 	load[0] = load[1] = load[2] = -1;
-	if (!f)
+	if (!first_line("/proc/loadavg", line, sizeof(line)))
 		return;
-	if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
-		load[0] = load[1] = load[2] = -1;
-	fclose(f);
+	for (int i = 0; i < 3; i++, p = end) {
+		double v = strtod(p, &end);
+
+		if (end == p)
+			return;
+		load[i] = v;
+	}
 }
 
 /* The "cpu" line of /proc/stat: user nice system idle iowait irq softirq
@@ -33,21 +52,24 @@ static void read_loadavg(double load[3])
 static void read_cpu(struct machine_load *m)
 {
 	unsigned long long v[8] = { 0 };
-	FILE *f = fopen("/proc/stat", "r");
+	char line[512], *p, *end;
 	int n = 0;
 
 	m->total = m->idle = m->steal = 0;
-	if (!f)
+	if (!first_line("/proc/stat", line, sizeof(line)) ||
+	    strncmp(line, "cpu ", 4) != 0)
 		return;
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
-	fclose(f);
+	for (p = line + 4; n < 8; n++, p = end) {
+		v[n] = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+	}
 	if (n < 4)
 		return;
 	for (int i = 0; i < n; i++)
 		m->total += v[i];
-	m->idle = v[3] + (n > 4 ? v[4] : 0);
-	m->steal = n > 7 ? v[7] : 0;
+	m->idle = v[3] + v[4];
+	m->steal = v[7];
 }
 
 static int64_t rusage_ns(int who)

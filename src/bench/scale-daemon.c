@@ -246,6 +246,7 @@ int scale_daemon_once(const char *stopflagd, enum scale_kind kind,
 	if (master > 0)
 		wait_asleep(master, bound_ms(10000));
 	s->pss_kb = tree_pss_kb(d.pid, 2);
+	s->start_cpu_ns = tree_cpu_ns(d.pid, 2);
 	if (stop_daemon(&d, s) < 0)
 		return daemon_failed(&d, kind, ntasks,
 				     "stopflagd did not exit 0 on SIGTERM");

@@ -23,32 +23,46 @@ struct scale_row {
 	int n;                /* rounds measured */
 	double start_p50, start_min, start_max; /* ms */
 	double stop_p50, stop_min, stop_max, cpu_p50;
+	double start_cpu_p50, stop_cpu_p50; /* ms: the tree's, in each */
 	long maxrss_kb, pss_kb;
 };
 
-/* One ratio: the start or the stop of kind num over that of kind den. */
+/* What a ratio compares: the start time, the stop time, or the CPU time
+ * the whole tree spent in the start or in the stop (which other people's
+ * load changes much less than the times). */
+enum ratio_of { START, STOP, START_CPU, STOP_CPU };
+
+/* One ratio: that of kind num over that of kind den. */
 struct ratio_def {
 	const char *name;
 	enum scale_kind num, den;
-	bool stop;
+	enum ratio_of of;
 	double target;        /* 0: none, only shown */
 };
 
 #define TARGET 1.1
 
 static const struct ratio_def ratio_defs[] = {
-	{ "exec_start_vs_python", SCALE_EXEC, SCALE_PYTHON, false, TARGET },
-	{ "exec_start_vs_vfork", SCALE_EXEC, SCALE_VFORK, false, 0 },
-	{ "exec_stop_vs_floor", SCALE_EXEC, SCALE_FLOOR, true, TARGET },
-	{ "function_stop_vs_floor", SCALE_FUNCTION, SCALE_FLOOR, true, TARGET },
+	{ "exec_start_vs_python", SCALE_EXEC, SCALE_PYTHON, START, TARGET },
+	{ "exec_start_cpu_vs_python", SCALE_EXEC, SCALE_PYTHON, START_CPU, 0 },
+	{ "exec_start_vs_vfork", SCALE_EXEC, SCALE_VFORK, START, 0 },
+	{ "exec_stop_vs_floor", SCALE_EXEC, SCALE_FLOOR, STOP, TARGET },
+	{ "function_stop_vs_floor", SCALE_FUNCTION, SCALE_FLOOR, STOP, TARGET },
 	{ "stopflagd_exec_start_vs_python", SCALE_DAEMON_EXEC, SCALE_PYTHON,
-	  false, TARGET },
-	{ "stopflagd_exec_stop_vs_floor", SCALE_DAEMON_EXEC, SCALE_FLOOR, true,
+	  START, TARGET },
+	{ "stopflagd_exec_stop_vs_floor", SCALE_DAEMON_EXEC, SCALE_FLOOR, STOP,
 	  TARGET },
 	{ "stopflagd_function_stop_vs_floor", SCALE_DAEMON_FUNCTION,
-	  SCALE_FLOOR, true, TARGET },
+	  SCALE_FLOOR, STOP, TARGET },
 	{ "stopflagd_function_stop_vs_function", SCALE_DAEMON_FUNCTION,
-	  SCALE_FUNCTION, true, 0 },
+	  SCALE_FUNCTION, STOP, 0 },
+	{ "exec_stop_cpu_vs_floor", SCALE_EXEC, SCALE_FLOOR, STOP_CPU, 0 },
+	{ "function_stop_cpu_vs_floor", SCALE_FUNCTION, SCALE_FLOOR, STOP_CPU,
+	  0 },
+	{ "stopflagd_exec_stop_cpu_vs_floor", SCALE_DAEMON_EXEC, SCALE_FLOOR,
+	  STOP_CPU, 0 },
+	{ "stopflagd_function_stop_cpu_vs_floor", SCALE_DAEMON_FUNCTION,
+	  SCALE_FLOOR, STOP_CPU, 0 },
 };
 #define NRATIOS (sizeof(ratio_defs) / sizeof(ratio_defs[0]))
 
@@ -70,7 +84,9 @@ static const struct scale_sample *sample(const struct scale_result *res,
  * the middle two (a nearest rank would take the lower of two rounds). */
 static double median(const int64_t *v, int n)
 {
-	return ((double)v[(n - 1) / 2] + (double)v[n / 2]) / 2;
+	int lo = (n - 1) / 2, hi = n / 2;
+
+	return ((double)v[lo] + (double)v[hi]) / 2;
 }
 
 /* Median, lowest and highest of v[0..n), n > 0; sorts v. */
@@ -86,7 +102,7 @@ static void spread(int64_t *v, int n, double *p50, double *min, double *max,
 static void summarize(const struct scale_result *res, int z, int k,
 		      struct scale_row *row)
 {
-	int64_t v[3][SCALE_MAX_ROUNDS], pss[SCALE_MAX_ROUNDS];
+	int64_t v[5][SCALE_MAX_ROUNDS], pss[SCALE_MAX_ROUNDS];
 	int n = 0;
 
 	memset(row, 0, sizeof(*row));
@@ -98,6 +114,8 @@ static void summarize(const struct scale_result *res, int z, int k,
 		v[0][n] = s->start_ns;
 		v[1][n] = s->stop_ns;
 		v[2][n] = s->cpu_ns;
+		v[3][n] = s->start_cpu_ns;
+		v[4][n] = s->cpu_ns - s->start_cpu_ns;
 		pss[n] = s->pss_kb;
 		if (s->maxrss_kb > row->maxrss_kb)
 			row->maxrss_kb = s->maxrss_kb;
@@ -108,10 +126,24 @@ static void summarize(const struct scale_result *res, int z, int k,
 		return;
 	spread(v[0], n, &row->start_p50, &row->start_min, &row->start_max, 1e6);
 	spread(v[1], n, &row->stop_p50, &row->stop_min, &row->stop_max, 1e6);
-	sort_i64(v[2], (size_t)n);
+	for (int i = 2; i < 5; i++)
+		sort_i64(v[i], (size_t)n);
 	sort_i64(pss, (size_t)n);
 	row->cpu_p50 = median(v[2], n) / 1e6;
+	row->start_cpu_p50 = median(v[3], n) / 1e6;
+	row->stop_cpu_p50 = median(v[4], n) / 1e6;
 	row->pss_kb = (long)median(pss, n);
+}
+
+static int64_t value(const struct scale_sample *s, enum ratio_of of)
+{
+	switch (of) {
+	case START: return s->start_ns;
+	case STOP: return s->stop_ns;
+	case START_CPU: return s->start_cpu_ns;
+	case STOP_CPU: return s->cpu_ns - s->start_cpu_ns;
+	}
+	return 0;
 }
 
 /* The ratio d of one round r, or -1 if it lacks either side. */
@@ -120,12 +152,22 @@ static double round_ratio(const struct scale_result *res, int z, int r,
 {
 	const struct scale_sample *a = sample(res, z, (int)d->num, r);
 	const struct scale_sample *b = sample(res, z, (int)d->den, r);
-	int64_t x = d->stop ? a->stop_ns : a->start_ns;
-	int64_t y = d->stop ? b->stop_ns : b->start_ns;
+	int64_t x = value(a, d->of), y = value(b, d->of);
 
 	if (!a->valid || !b->valid || y <= 0)
 		return -1;
 	return (double)x / (double)y;
+}
+
+static double row_value(const struct scale_row *w, enum ratio_of of)
+{
+	switch (of) {
+	case START: return w->start_p50;
+	case STOP: return w->stop_p50;
+	case START_CPU: return w->start_cpu_p50;
+	case STOP_CPU: return w->stop_cpu_p50;
+	}
+	return 0;
 }
 
 static void summarize_ratio(const struct scale_result *res, int z,
@@ -146,9 +188,8 @@ static void summarize_ratio(const struct scale_result *res, int z,
 		return;
 	out->n = n;
 	spread(v, n, &out->p50, &out->min, &out->max, 1e6);
-	out->of_medians = d->stop ?
-		rows[d->num].stop_p50 / rows[d->den].stop_p50 :
-		rows[d->num].start_p50 / rows[d->den].start_p50;
+	out->of_medians = row_value(&rows[d->num], d->of) /
+			  row_value(&rows[d->den], d->of);
 }
 
 /* ---------------------------------------------------------------- table */
@@ -227,12 +268,14 @@ static void json_rows(FILE *f, const struct scale_result *res,
 				"\"start_ms_p50\":%.3f,\"start_ms_min\":%.3f,"
 				"\"start_ms_max\":%.3f,\"stop_ms_p50\":%.3f,"
 				"\"stop_ms_min\":%.3f,\"stop_ms_max\":%.3f,"
-				"\"cpu_ms_p50\":%.3f,\"maxrss_kb\":%ld,"
+				"\"cpu_ms_p50\":%.3f,\"start_cpu_ms_p50\":%.3f,"
+				"\"stop_cpu_ms_p50\":%.3f,\"maxrss_kb\":%ld,"
 				"\"pss_kb\":%ld}", first ? "" : ",",
 				res->opts->sizes[z], scale_kind_names[k], w->n,
 				w->start_p50, w->start_min, w->start_max,
 				w->stop_p50, w->stop_min, w->stop_max,
-				w->cpu_p50, w->maxrss_kb, w->pss_kb);
+				w->cpu_p50, w->start_cpu_p50, w->stop_cpu_p50,
+				w->maxrss_kb, w->pss_kb);
 			first = false;
 		}
 	fputc(']', f);

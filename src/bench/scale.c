@@ -24,13 +24,15 @@
  * t0 and stop them (SIGTERM to the master; the futex word; a line to
  * Python); t1 is when the driver is reaped, which happens only after it
  * reaped its children.  wait4() gives the driver's CPU time (its
- * children's included) and peak RSS.
+ * children's included) and peak RSS; the CPU time the whole tree had used
+ * just before t0 (/proc) splits it into the start's and the stop's.
  *
  * A shared machine's load drifts by a factor of two within a minute, so
  * one sample of each says little.  Rounds repeat, each kind once per
- * round in an order that rotates, so that each ratio the targets are
- * stated in can be taken within one round, of two measurements made
- * close together; the report gives those per-round ratios' median and
+ * round, in an order that puts the two sides of each ratio next to each
+ * other and runs backwards every other round (round_order), so that each
+ * ratio the targets are stated in can be taken within one round, of two
+ * measurements made close together; the report gives those per-round ratios' median and
  * tails, and the load, busy and steal time of every round.  The run is
  * bounded in time: each size may take a share of --time in proportion to
  * its N (what one size leaves unused goes to the next), and a round is
@@ -304,6 +306,7 @@ static int run_driver(enum scale_kind kind, struct scale_sample *s)
 	s->start_ns = ctl->start_ns;
 	wait_asleep(driver, bound_ms(10000));
 	s->pss_kb = tree_pss_kb(driver, 1);
+	s->start_cpu_ns = tree_cpu_ns(driver, 1);
 	t0 = now_ns();
 	if (kind == SCALE_FLOOR) {
 		__atomic_store_n(floor_word, 1, __ATOMIC_RELEASE);
@@ -339,6 +342,7 @@ static int run_python(struct scale_sample *s)
 	s->start_ns = python_started(&py);
 	if (s->start_ns >= 0) {
 		s->pss_kb = tree_pss_kb(py.pid, 1);
+		s->start_cpu_ns = tree_cpu_ns(py.pid, 1);
 		t0 = now_ns();
 		(void)!write(py.to, "\n", 1);
 	}
@@ -420,7 +424,19 @@ static unsigned usable_kinds(const struct scale_opts *opts, FILE *f)
 	return kinds;
 }
 
-/* One round: every kind once, starting with the (r mod K)-th. */
+/*
+ * The order of a round: each ratio's two kinds next to each other, or
+ * one apart (exec after python, floor between stopflagd-exec and
+ * function), so that the load weighs on both alike; and every other
+ * round backwards, so that a load that rises or falls through a pair of
+ * rounds (ABBA) favours neither.
+ */
+static const enum scale_kind round_order[SCALE_KINDS] = {
+	SCALE_PYTHON, SCALE_EXEC, SCALE_DAEMON_EXEC, SCALE_FLOOR,
+	SCALE_FUNCTION, SCALE_DAEMON_FUNCTION, SCALE_VFORK,
+};
+
+/* One round: every kind once. */
 static int run_round(struct scale_result *res, int z, int r)
 {
 	const struct scale_opts *opts = res->opts;
@@ -432,7 +448,7 @@ static int run_round(struct scale_result *res, int z, int r)
 	machine_load_read(&before);
 	round->load1 = before.load[0];
 	for (int j = 0; err == 0 && j < SCALE_KINDS; j++) {
-		int k = (j + r) % SCALE_KINDS;
+		int k = (int)round_order[r % 2 ? SCALE_KINDS - 1 - j : j];
 		struct scale_sample *s = &res->all[((size_t)z * SCALE_KINDS +
 			(size_t)k) * (size_t)opts->rounds + (size_t)r];
 
@@ -488,7 +504,7 @@ int scale_run(const struct scale_opts *opts)
 	}
 	res.kinds = usable_kinds(opts, human);
 	fprintf(human, "stopflag-bench scale: up to %d round%s in %d s; kinds "
-		"interleaved round by round (rotating order)\n", opts->rounds,
+		"interleaved round by round (ABBA order)\n", opts->rounds,
 		opts->rounds == 1 ? "" : "s", opts->seconds);
 	fflush(human);
 	for (int z = 0; z < opts->nsizes; z++)
