@@ -94,16 +94,12 @@ static void expect_path(const char *file, const char *pid, const char *want)
 
 static void test_path(void **state)
 {
-	char cwd[4096], want[4200];
-
-	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	unsetenv("RUNTIME_DIRECTORY");
 	expect_path(NULL, NULL, NULL);
 	expect_path("/a/b", "/run/x.pid", "/a/b");
 	expect_path(NULL, "/run/x.pid", "/run/x.status");
 	expect_path(NULL, "/run/x", "/run/x.status");
-	snprintf(want, sizeof(want), "%s/rel", cwd);
-	expect_path("rel", NULL, want);
+	expect_path("rel", NULL, "rel"); /* main.c made it absolute */
 	setenv("RUNTIME_DIRECTORY", "/run/one:/run/two", 1);
 	expect_path(NULL, NULL, "/run/one/stopflagd.status");
 	expect_path(NULL, "/p.pid", "/p.status");

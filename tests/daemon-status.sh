@@ -15,6 +15,7 @@
 #   - the keeper outliving its master reads as stopping;
 #   - a status file that cannot be written is logged once and the daemon
 #     carries on, and says when it is written again;
+#   - a relative --status-file keeps its meaning under --daemonize;
 #   - the config of the contrib/ samples passes --check.
 test_name=daemon-status test_limit=120
 . "$top_srcdir/tests/daemon-lib.sh"
@@ -354,3 +355,19 @@ kill -TERM "$pid"
 stopped
 [ "$rc" -eq 0 ] || fail "unwritable: exit $rc"
 ok "an unwritable status file: logged once, the daemon carries on"
+
+# ------------------------- a relative --status-file, with --daemonize
+# --daemonize changes to /: the file is still where it was named.
+(cd "$dir" && "$stopflagd" --daemonize --pidfile d.pid --status-file rel.st \
+	-c flaky.conf) || fail "--daemonize: did not come up"
+dpid=$(cat "$dir/d.pid")
+pids="$pids $dpid"
+[ -e "$dir/rel.st" ] || fail "--daemonize: no $dir/rel.st"
+(cd "$dir" && "$stopflagd" --status --status-file rel.st >"$dir/sout" 2>"$dir/serr")
+src=$?
+[ "$src" -eq 0 ] && grep -q "^stopflagd pid $dpid: running" "$dir/sout" ||
+	{ kill -TERM "$dpid"; fail "--daemonize: exit $src: $(cat "$dir/serr" "$dir/sout")"; }
+kill -TERM "$dpid"
+gone_within 20000 "$dpid" || fail "--daemonize: the daemon lives on"
+[ ! -e "$dir/rel.st" ] || fail "--daemonize: the status file is left"
+ok "a relative --status-file keeps its meaning under --daemonize"

@@ -33,7 +33,7 @@
 struct options {
 	const char *config;   /* NULL: the embedded default */
 	char *pidfile;        /* absolute, or NULL */
-	const char *status_file; /* --status-file, or NULL */
+	char *status_file;    /* absolute, or NULL */
 	bool check;
 	bool syslog;
 	bool daemonize;
@@ -130,7 +130,7 @@ static int status_options(const struct options *o)
 /* Returns -1 to go on, or the status to exit with at once. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	const char *pidfile = NULL;
+	const char *pidfile = NULL, *status_file = NULL;
 	int c;
 
 	opterr = 0;
@@ -142,7 +142,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_PIDFILE: pidfile = optarg; break;
 		case OPT_DAEMONIZE: o->daemonize = true; break;
 		case OPT_STATUS: o->status = true; break;
-		case OPT_STATUS_FILE: o->status_file = optarg; break;
+		case OPT_STATUS_FILE: status_file = optarg; break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_READY: o->ready = true; break;
 		case 'h': fputs(usage_line, stdout); fputs(help_text, stdout); return 0;
@@ -165,13 +165,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
-	if (o->status_file && *o->status_file == '\0')
-		return usage_error("bad --status-file", o->status_file);
 	c = status_options(o);
 	if (c >= 0)
 		return c;
 	if (pidfile && (*pidfile == '\0' || !(o->pidfile = absolute(pidfile))))
 		return usage_error("bad --pidfile", pidfile);
+	if (status_file && (*status_file == '\0' ||
+			    !(o->status_file = absolute(status_file))))
+		return usage_error("bad --status-file", status_file);
 	return -1;
 }
 
@@ -257,7 +258,7 @@ static int serve(const struct options *o, const struct sfd_config *cfg)
 }
 
 /* --status: the config is not read; only where the file is matters. */
-static int status_command(struct options *o)
+static int status_command(const struct options *o)
 {
 	int err;
 	char *path = sfd_status_path(o->status_file, o->pidfile, &err);
@@ -267,7 +268,6 @@ static int status_command(struct options *o)
 	if (err < 0)
 		sfd_error("cannot name the status file: %s", strerror(-err));
 	free(path);
-	free(o->pidfile);
 	return status;
 }
 
@@ -281,10 +281,13 @@ int main(int argc, char **argv)
 	 * for it, and stops it before anything starts (stopsignals.h). */
 	sfd_block_stop_signals();
 	status = parse_options(argc, argv, &o);
-	if (status >= 0)
+	if (status < 0 && o.status)
+		status = status_command(&o);
+	if (status >= 0) {
+		free(o.pidfile);
+		free(o.status_file);
 		return status;
-	if (o.status)
-		return status_command(&o);
+	}
 	/* A log reader that goes away must not take the daemon with it; tasks
 	 * start with every disposition at its default again. */
 	signal(SIGPIPE, SIG_IGN);
@@ -300,5 +303,6 @@ int main(int argc, char **argv)
 		status = serve(&o, &cfg);
 	sfd_config_free(&cfg);  /* zeroed if it was refused */
 	free(o.pidfile);
+	free(o.status_file);
 	return status;
 }

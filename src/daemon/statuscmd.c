@@ -8,19 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 #include "statuscmd.h"
 #include "statusfile.h"
-
-static int64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 bool sfd_status_all_ready(const struct sfd_status *st)
 {
@@ -227,9 +218,9 @@ int sfd_status_command(const char *path, bool json, bool ready)
 	status = check_alive(path, &st);
 	if (status == SFD_STATUS_OK) {
 		if (json)
-			print_json(&st, monotonic_ns());
+			print_json(&st, sfd_status_now_ns());
 		else
-			print_table(&st, monotonic_ns());
+			print_table(&st, sfd_status_now_ns());
 		if (ready && !sfd_status_all_ready(&st))
 			status = SFD_STATUS_NOT_READY;
 	}

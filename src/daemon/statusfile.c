@@ -20,17 +20,6 @@
 
 #define STATUS_MAX (1 << 20)
 
-static char *absolute_path(const char *path)
-{
-	char cwd[4096], *abs;
-
-	if (path[0] == '/')
-		return strdup(path);
-	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&abs, "%s/%s", cwd, path) < 0)
-		return NULL;
-	return abs;
-}
-
 /* Next to the pidfile: its ".pid" replaced by ".status", or ".status"
  * added. */
 static char *beside_pidfile(const char *pidfile)
@@ -60,7 +49,7 @@ static char *in_runtime_directory(const char *dirs)
 char *sfd_status_path(const char *status_file, const char *pidfile, int *err)
 {
 	const char *runtime = getenv("RUNTIME_DIRECTORY");
-	char *path = NULL, *abs;
+	char *path;
 
 	*err = 0;
 	if (status_file)
@@ -71,14 +60,12 @@ char *sfd_status_path(const char *status_file, const char *pidfile, int *err)
 		path = in_runtime_directory(runtime);
 	else
 		return NULL;
-	abs = path ? absolute_path(path) : NULL;
-	free(path);
-	if (!abs)
+	if (!path)
 		*err = -ENOMEM;
-	return abs;
+	return path;
 }
 
-static int64_t monotonic_ns(void)
+int64_t sfd_status_now_ns(void)
 {
 	struct timespec ts;
 
@@ -315,7 +302,7 @@ int sfd_status_claim(struct sfd_status_writer *w, char *path, pid_t *holder)
 
 	*holder = 0;
 	*w = (struct sfd_status_writer){ .path = path, .pid = getpid(),
-					 .since_ns = monotonic_ns() };
+					 .since_ns = sfd_status_now_ns() };
 	if (asprintf(&w->tmp, "%s.tmp", path) < 0) {
 		w->tmp = NULL;
 		return -ENOMEM;

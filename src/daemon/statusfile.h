@@ -39,11 +39,15 @@
 #define SFD_STATUS_NAME "stopflagd.status"
 
 /*
- * The status file's path for these options (either may be NULL), made
- * absolute; NULL if none applies (or memory ran out: *err says which,
- * 0 or -ENOMEM).  Free it.
+ * The status file's path for these options (either may be NULL; the
+ * caller makes them absolute, as --daemonize changes to "/"); NULL if
+ * none applies (or memory ran out: *err says which, 0 or -ENOMEM).  Free
+ * it.
  */
 char *sfd_status_path(const char *status_file, const char *pidfile, int *err);
+
+/* CLOCK_MONOTONIC in ns: the clock of the file's times. */
+int64_t sfd_status_now_ns(void);
 
 /* The writer: in the daemon, then in its master. */
 struct sfd_status_writer {
