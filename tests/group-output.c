@@ -96,7 +96,7 @@ static bool read_some(struct master *m)
 {
 	struct pollfd p[2] = { { .fd = m->out, .events = POLLIN },
 			       { .fd = m->err, .events = POLLIN } };
-	int *fd[2] = { &m->out, &m->err };
+	int *fds[2] = { &m->out, &m->err };
 	struct buf *b[2] = { &m->o, &m->e };
 	char chunk[65536];
 
@@ -107,14 +107,14 @@ static bool read_some(struct master *m)
 	for (int i = 0; i < 2; i++) {
 		ssize_t n;
 
-		if (*fd[i] < 0 || !p[i].revents)
+		if (*fds[i] < 0 || !p[i].revents)
 			continue;
-		n = read(*fd[i], chunk, sizeof(chunk));
+		n = read(*fds[i], chunk, sizeof(chunk));
 		if (n > 0) {
 			buf_add(b[i], chunk, (size_t)n);
 		} else if (n == 0 || errno != EINTR) {
-			close(*fd[i]);
-			*fd[i] = -1;
+			close(*fds[i]);
+			*fds[i] = -1;
 		}
 	}
 	return true;
@@ -343,7 +343,7 @@ static sf_group *build_shell(const void *ctx)
 	sf_group *g = prefixed();
 
 	sf_group_add_exec(g, "sh", gu_argv("sh", "-c", (const char *)ctx,
-					   NULL));
+					   (char *)NULL));
 	return g;
 }
 
@@ -439,7 +439,7 @@ static sf_group *build_stuck(const void *ctx)
 
 	(void)ctx;
 	sf_group_set_grace(g, grace_ms);
-	sf_group_add_exec(g, "yes", gu_argv("yes", "a line", NULL));
+	sf_group_add_exec(g, "yes", gu_argv("yes", "a line", (char *)NULL));
 	return g;
 }
 
