@@ -67,9 +67,11 @@ static void fill_chunk(void)
 {
 	static const char letters[] = "abcdefghijklmnopqrstuvwxyz";
 
-	for (size_t i = 0; i < CHUNK; i++)
-		chunk[i] = i % LINE == LINE - 1 ? '\n' :
-			   letters[(i / LINE + i) % 26];
+	for (size_t i = 0; i < CHUNK; i++) {
+		chunk[i] = letters[(i / LINE + i) % 26];
+		if (i % LINE == LINE - 1)
+			chunk[i] = '\n';
+	}
 }
 
 static int64_t tv_ns(const struct timeval *tv)
