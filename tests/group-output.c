@@ -10,6 +10,8 @@
  *   - 10 MiB of random bytes come out exactly, once the prefixes are
  *     stripped and the pieces joined;
  *   - stderr lines go to the master's stderr, labelled the same;
+ *   - on a terminal names are coloured, unless NO_COLOR is set and not
+ *     empty;
  *   - a reader that went away (EPIPE) kills no task: the group ends as
  *     its tasks do;
  *   - a reader that reads nothing does not hold up a stop: the tasks get
@@ -439,6 +441,58 @@ static void test_reader_gone_kills_no_task(void **state)
 	free_master(&m);
 }
 
+/* A terminal on the master's stdout: names coloured, unless NO_COLOR. */
+static const char *no_color;
+
+static sf_group *build_on_tty(const void *ctx)
+{
+	int tty = open((const char *)ctx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (tty < 0 || dup2(tty, STDOUT_FILENO) < 0)
+		_exit(100);
+	if (no_color)
+		setenv("NO_COLOR", no_color, 1);
+	else
+		unsetenv("NO_COLOR");
+	return build_shell("echo hi");
+}
+
+static void on_a_terminal(const char *nc, const char *want)
+{
+	struct master m;
+	struct buf got = { 0 };
+	char chunk[4096];
+	int pty = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	const char *name;
+	ssize_t n;
+
+	assert_true(pty >= 0);
+	assert_int_equal(grantpt(pty), 0);
+	assert_int_equal(unlockpt(pty), 0);
+	name = ptsname(pty);
+	assert_non_null(name);
+	no_color = nc;
+	buf_add(&got, "", 0);
+	fork_master(&m, build_on_tty, name);
+	assert_int_equal(finish_master(&m), 0);
+	/* the master and the relay have ended: what they wrote is there */
+	while (!strstr(got.p, "hi") && (n = read(pty, chunk, sizeof(chunk))) > 0)
+		buf_add(&got, chunk, (size_t)n);
+	close(pty);
+	assert_string_equal(got.p, want);
+	free(got.p);
+	free_master(&m);
+}
+
+static void test_names_coloured_on_a_terminal(void **state)
+{
+	tu_watchdog(30, __func__);
+	/* a terminal turns "\n" into "\r\n" */
+	on_a_terminal(NULL, "\033[36msh |\033[0m hi\r\n");
+	on_a_terminal("", "\033[36msh |\033[0m hi\r\n");
+	on_a_terminal("1", "sh | hi\r\n");
+}
+
 /* ------------------------------------------------------- stops */
 
 static int grace_ms;
@@ -566,6 +620,7 @@ GU_MAIN(GU_TEST(test_two_tasks_10000_lines_each),
 	GU_TEST(test_one_mib_line_in_marked_pieces),
 	GU_TEST(test_last_line_without_newline),
 	GU_TEST(test_stderr_kept_on_stderr),
+	GU_TEST(test_names_coloured_on_a_terminal),
 	GU_TEST(test_binary_10mib_byte_exact),
 	GU_TEST(test_reader_gone_kills_no_task),
 	GU_TEST(test_unread_output_holds_no_stop),
