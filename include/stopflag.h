@@ -534,9 +534,10 @@ enum sf_output {
 	SF_OUTPUT_JOURNAL,
 	SF_OUTPUT_AUTO,
 };
-/* The longest line the relay writes, prefix and newline included: one
- * write(2) of at most PIPE_BUF bytes, which no other writer to the same
- * pipe can tear. */
+/* The longest line the relay writes, prefix and newline included
+ * (PIPE_BUF).  No line is split between two write(2)s, and to a pipe each
+ * write holds whole lines and is one the pipe takes at once: no other
+ * writer to the same pipe can land inside a line. */
 #define SF_OUTPUT_LINE_MAX 4096
 
 /*
@@ -545,7 +546,8 @@ enum sf_output {
  * a task id sets that task's, which then overrides the group's.  A
  * function task's stdout is made line-buffered when its output is not
  * SF_OUTPUT_INHERIT.  The relay holds these promises (README "Output"):
- *   - no line is lost or torn: each comes out whole, in one write(2);
+ *   - no line is lost or torn: each comes out whole, never split
+ *     between two write(2)s;
  *   - a slow reader blocks the relay, and through their full pipes the
  *     tasks that write, never the master: stops are handled as ever;
  *   - if the master is killed, the relay writes what the tasks wrote,

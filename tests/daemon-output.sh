@@ -58,6 +58,35 @@ grep -qx 'hello' "$dir/out" && grep -qx 'two' "$dir/out" ||
 grep -q '|' "$dir/out" && fail "inherit: labelled: $(cat "$dir/out")"
 ok "auto on a file: inherit"
 
+# the master SIGKILLed mid-stream: the keeper stays, the relay writes
+# what the task wrote and ends by itself; every line arrives whole and in
+# order, none missing
+cat >"$dir/loop.conf" <<'CONF'
+[stopflagd]
+output = prefix
+grace = 2s
+
+[task loop]
+type = exec
+command = sh -c 'i=0; while :; do echo line $i; i=$((i + 1)); done'
+CONF
+start -c loop.conf
+wait_file out '^loop \| line 2000$' 30 || fail "no 'loop | line 2000'"
+master=$(echo $master)   # one pid, without the space /proc gives
+relay=   # the master's child that is a fork of it, not the task (sh)
+for c in $(children_of "$master"); do
+	[ "$(cat "/proc/$c/comm")" = "$(cat "/proc/$master/comm")" ] && relay=$c
+done
+[ -n "$relay" ] || fail "no relay among the children of master $master"
+kill -KILL "$master"
+stopped
+gone_within 5000 "$relay" || fail "the relay (pid $relay) outlived the master by 5 s"
+awk -v bad=0 '
+	$0 !~ /^loop \| line [0-9]+$/ { print "not a whole line: " $0; bad = 1; exit }
+	{ n = $4 + 0; if (n != NR - 1) { print "line " NR - 1 " is missing (got " n ")"; bad = 1; exit } }
+	END { exit bad }' "$dir/out" || fail "the output after the master's SIGKILL"
+ok "master SIGKILLed: $(wc -l <"$dir/out") lines, whole and in order; the relay ended"
+
 if ! grep -q '^#define HAVE_LIBSYSTEMD 1' "$top_builddir/config.h"; then
 	echo "SKIP: journal: stopflagd built without libsystemd"
 	exit 0

@@ -10,6 +10,8 @@
  *   - 10 MiB of random bytes come out exactly, once the prefixes are
  *     stripped and the pieces joined;
  *   - stderr lines go to the master's stderr, labelled the same;
+ *   - on a terminal names are coloured, unless NO_COLOR is set and not
+ *     empty;
  *   - a reader that went away (EPIPE) kills no task: the group ends as
  *     its tasks do;
  *   - a reader that reads nothing does not hold up a stop: the tasks get
@@ -47,10 +49,14 @@ struct buf {
 
 static void buf_add(struct buf *b, const char *p, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
+	if (!b->p || b->len + n + 1 > b->cap) {
+		char *p2;
+
 		b->cap = (b->len + n + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
+		p2 = realloc(b->p, b->cap);
+		if (!p2)
+			abort();
+		b->p = p2;
 	}
 	memcpy(b->p + b->len, p, n);
 	b->len += n;
@@ -87,6 +93,8 @@ static void fork_master(struct master *m, sf_group *(*build)(const void *),
 	}
 	close(o[1]);
 	close(e[1]);
+	buf_add(&m->o, "", 0);
+	buf_add(&m->e, "", 0);
 	m->out = o[0];
 	m->err = e[0];
 }
@@ -96,7 +104,7 @@ static bool read_some(struct master *m)
 {
 	struct pollfd p[2] = { { .fd = m->out, .events = POLLIN },
 			       { .fd = m->err, .events = POLLIN } };
-	int *fd[2] = { &m->out, &m->err };
+	int *fds[2] = { &m->out, &m->err };
 	struct buf *b[2] = { &m->o, &m->e };
 	char chunk[65536];
 
@@ -105,16 +113,17 @@ static bool read_some(struct master *m)
 	if (poll(p, 2, -1) < 0)
 		return true;
 	for (int i = 0; i < 2; i++) {
+		int fd = *fds[i];
 		ssize_t n;
 
-		if (*fd[i] < 0 || !p[i].revents)
+		if (fd < 0 || !p[i].revents)
 			continue;
-		n = read(*fd[i], chunk, sizeof(chunk));
+		n = read(fd, chunk, sizeof(chunk));
 		if (n > 0) {
 			buf_add(b[i], chunk, (size_t)n);
 		} else if (n == 0 || errno != EINTR) {
-			close(*fd[i]);
-			*fd[i] = -1;
+			close(fd);
+			*fds[i] = -1;
 		}
 	}
 	return true;
@@ -249,8 +258,8 @@ static void check_lines(const struct buf *b, const char *name)
 	const char *p;
 	int i = 0;
 
+	buf_add(&mine, "", 0);
 	reassemble(b, name, &mine);
-	assert_non_null(mine.p);
 	for (p = mine.p; p < mine.p + mine.len; i++) {
 		char want[128];
 		int n = snprintf(want, sizeof(want), "%s:%d:some words\n",
@@ -328,6 +337,7 @@ static void test_one_mib_line_in_marked_pieces(void **state)
 		p = nl + 1;
 	}
 	assert_int_equal(lines, (LONG_LINE + piece - 1) / piece);
+	buf_add(&back, "", 0);
 	reassemble(&m.o, "long", &back);
 	assert_int_equal(back.len, LONG_LINE + 1);
 	for (size_t i = 0; i < LONG_LINE; i++)
@@ -343,7 +353,7 @@ static sf_group *build_shell(const void *ctx)
 	sf_group *g = prefixed();
 
 	sf_group_add_exec(g, "sh", gu_argv("sh", "-c", (const char *)ctx,
-					   NULL));
+					   (char *)NULL));
 	return g;
 }
 
@@ -386,13 +396,15 @@ static void test_binary_10mib_byte_exact(void **state)
 	snprintf(cmd, sizeof(cmd), "head -c 10M /dev/urandom | tee '%s'", file);
 	fork_master(&m, build_shell, cmd);
 	assert_int_equal(finish_master(&m), 0);
+	buf_add(&want, "", 0);
+	buf_add(&back, "", 0);
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
 		buf_add(&want, chunk, (size_t)n);
 	close(fd);
 	assert_int_equal(want.len, 10 << 20);
-	if (want.p[want.len - 1] != '\n')
+	if (want.len > 0 && want.p[want.len - 1] != '\n')
 		buf_add(&want, "\n", 1); /* the relay ends the last line */
 	reassemble(&m.o, "sh", &back);
 	assert_int_equal(back.len, want.len);
@@ -429,6 +441,58 @@ static void test_reader_gone_kills_no_task(void **state)
 	free_master(&m);
 }
 
+/* A terminal on the master's stdout: names coloured, unless NO_COLOR. */
+static const char *no_color;
+
+static sf_group *build_on_tty(const void *ctx)
+{
+	int tty = open((const char *)ctx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (tty < 0 || dup2(tty, STDOUT_FILENO) < 0)
+		_exit(100);
+	if (no_color)
+		setenv("NO_COLOR", no_color, 1);
+	else
+		unsetenv("NO_COLOR");
+	return build_shell("echo hi");
+}
+
+static void on_a_terminal(const char *nc, const char *want)
+{
+	struct master m;
+	struct buf got = { 0 };
+	char chunk[4096];
+	int pty = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	const char *name;
+	ssize_t n;
+
+	assert_true(pty >= 0);
+	assert_int_equal(grantpt(pty), 0);
+	assert_int_equal(unlockpt(pty), 0);
+	name = ptsname(pty);
+	assert_non_null(name);
+	no_color = nc;
+	buf_add(&got, "", 0);
+	fork_master(&m, build_on_tty, name);
+	assert_int_equal(finish_master(&m), 0);
+	/* the master and the relay have ended: what they wrote is there */
+	while (!strstr(got.p, "hi") && (n = read(pty, chunk, sizeof(chunk))) > 0)
+		buf_add(&got, chunk, (size_t)n);
+	close(pty);
+	assert_string_equal(got.p, want);
+	free(got.p);
+	free_master(&m);
+}
+
+static void test_names_coloured_on_a_terminal(void **state)
+{
+	tu_watchdog(30, __func__);
+	/* a terminal turns "\n" into "\r\n" */
+	on_a_terminal(NULL, "\033[36msh |\033[0m hi\r\n");
+	on_a_terminal("", "\033[36msh |\033[0m hi\r\n");
+	on_a_terminal("1", "sh | hi\r\n");
+}
+
 /* ------------------------------------------------------- stops */
 
 static int grace_ms;
@@ -439,7 +503,7 @@ static sf_group *build_stuck(const void *ctx)
 
 	(void)ctx;
 	sf_group_set_grace(g, grace_ms);
-	sf_group_add_exec(g, "yes", gu_argv("yes", "a line", NULL));
+	sf_group_add_exec(g, "yes", gu_argv("yes", "a line", (char *)NULL));
 	return g;
 }
 
@@ -461,7 +525,7 @@ static void test_unread_output_holds_no_stop(void **state)
 	 * the relay gets a grace of its own after it, then SIGKILL */
 	tu_wait(m.pid);
 	took = tu_now_ms() - t0;
-	assert_true(took < 2 * grace_ms + tu_work_bound_ms(4, 1000));
+	assert_true(took < 2 * (int64_t)grace_ms + tu_work_bound_ms(4, 1000));
 	close(m.out);
 	close(m.err);
 	free_master(&m);
@@ -525,7 +589,7 @@ static void test_master_sigkilled_mid_stream(void **state)
 	counter = gu_shared(sizeof(*counter));
 	c = counter;
 	fork_master(&m, build_counter, NULL);
-	while (!m.o.p || !strstr(m.o.p, "line 1000\n"))
+	while (!strstr(m.o.p, "line 1000\n"))
 		assert_true(read_some(&m));
 	relay = the_relay(m.pid, c->pid);
 	before = c->written;
@@ -538,6 +602,7 @@ static void test_master_sigkilled_mid_stream(void **state)
 	tu_wait(relay);
 	tu_wait(c->pid);
 	assert_false(gu_exists(relay));
+	buf_add(&back, "", 0);
 	reassemble(&m.o, "counter", &back);
 	assert_true(back.len > 0);
 	for (i = 0, p = back.p; i < before; i++) {
@@ -555,6 +620,7 @@ GU_MAIN(GU_TEST(test_two_tasks_10000_lines_each),
 	GU_TEST(test_one_mib_line_in_marked_pieces),
 	GU_TEST(test_last_line_without_newline),
 	GU_TEST(test_stderr_kept_on_stderr),
+	GU_TEST(test_names_coloured_on_a_terminal),
 	GU_TEST(test_binary_10mib_byte_exact),
 	GU_TEST(test_reader_gone_kills_no_task),
 	GU_TEST(test_unread_output_holds_no_stop),

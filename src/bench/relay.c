@@ -34,7 +34,7 @@
 #include "bench.h"
 
 #define LINE        100
-#define CHUNK       (655 * LINE)   /* whole lines, about 64 KiB */
+#define CHUNK       ((size_t)655 * LINE) /* whole lines, about 64 KiB */
 #define MAX_WRITERS 64
 #define MAX_SIZES   4
 #define MAX_ROUNDS  100
@@ -65,9 +65,13 @@ static char chunk[CHUNK];
 
 static void fill_chunk(void)
 {
-	for (size_t i = 0; i < CHUNK; i++)
-		chunk[i] = i % LINE == LINE - 1 ? '\n' :
-			   (char)('a' + (i / LINE + i) % 26);
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyz";
+
+	for (size_t i = 0; i < CHUNK; i++) {
+		chunk[i] = letters[(i / LINE + i) % 26];
+		if (i % LINE == LINE - 1)
+			chunk[i] = '\n';
+	}
 }
 
 static int64_t tv_ns(const struct timeval *tv)
@@ -328,7 +332,10 @@ static int measure(const struct opts *o)
 	}
 	progress_done();
 	if (err == 0) {
-		for (int k = 0; k < o->nsizes; k++)
+		for (int k = 0; k < o->nsizes; k++) {
+			size_t w = (size_t)o->writers[k];
+			size_t moved = bytes / w * w;
+
 			for (int rd = 0; rd < READERS; rd++) {
 				struct row *row = &rows[k * READERS + rd];
 
@@ -336,11 +343,9 @@ static int measure(const struct opts *o)
 				row->reader = reader_names[rd];
 				summarize(&all[((size_t)k * READERS +
 						(size_t)rd) * (size_t)o->rounds],
-					  o->rounds,
-					  (double)(bytes / (size_t)o->writers[k] *
-						   (size_t)o->writers[k]) / 1e6,
-					  row);
+					  o->rounds, (double)moved / 1e6, row);
 			}
+		}
 		report(o, rows, o->nsizes * READERS);
 	} else {
 		fprintf(stderr, "stopflag-bench: output: a run failed: %s\n",

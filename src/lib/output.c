@@ -49,10 +49,19 @@ static bool stderr_is_journal(void)
 {
 	const char *env = getenv("JOURNAL_STREAM");
 	unsigned long long dev, ino;
+	char *colon, *end;
 	struct stat st;
 
-	return env && sscanf(env, "%llu:%llu", &dev, &ino) == 2 &&
-	       fstat(STDERR_FILENO, &st) == 0 &&
+	if (!env || !*env)
+		return false;
+	errno = 0;
+	dev = strtoull(env, &colon, 10);
+	if (colon == env || *colon != ':')
+		return false;
+	ino = strtoull(colon + 1, &end, 10);
+	if (end == colon + 1 || *end || errno)
+		return false;
+	return fstat(STDERR_FILENO, &st) == 0 &&
 	       (unsigned long long)st.st_dev == dev &&
 	       (unsigned long long)st.st_ino == ino;
 }

@@ -34,10 +34,10 @@
  * block, and never die of SIGPIPE, because a reader went away.  Only
  * SIGKILL ends the relay early; then the tasks that write get SIGPIPE.
  *
- * Lines: one output line is "NAME<pad> | " and the line, in one write(2)
- * of at most SF_OUTPUT_LINE_MAX (PIPE_BUF) bytes, so that nothing else
- * writing to the same pipe (the master's log on stderr) can land inside
- * it.  A longer line is cut into pieces that fit, and every piece after
+ * Lines: one output line is "NAME<pad> | " and the line, at most
+ * SF_OUTPUT_LINE_MAX (PIPE_BUF) bytes, never split between two writes,
+ * so that nothing else writing to the same pipe (the master's log on
+ * stderr) can land inside it (see flush()).  A longer line is cut into pieces that fit, and every piece after
  * the first has " + " for " | ".  A line still open at EOF gets a
  * newline.  Lines are gathered into writes of up to 64 KiB (see
  * flush() for pipes); what one round of reads brought is written out
@@ -63,7 +63,7 @@
 #include "output.h"
 
 #define READ_SIZE   65536   /* one read of one pipe */
-#define BATCH       65536   /* the most one write(2) holds */
+#define BATCH       ((size_t)65536) /* the most one write(2) holds */
 #define NAME_WIDTH  24      /* names are padded up to this width */
 #define MIN_PIECE   1024    /* a piece of a line, however long the name */
 #define NAME_MAX_SHOWN 64   /* a longer name is cut here */
