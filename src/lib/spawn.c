@@ -9,7 +9,9 @@
  *     so that it holds whichever of the two runs first);
  *   - resets every signal disposition to the default;
  *   - arms PR_SET_PDEATHSIG with its stop signal;
- *   - function task: closes its siblings' pidfds, faults the flag's page
+ *   - function task: closes its siblings' pidfds and every notify socket
+ *     (the master's: only the master reads them), sets NOTIFY_SOCKET to
+ *     its own (or unsets the master's), faults the flag's page
  *     in for writing (flag.c: its first set then pays no fault), compares
  *     getppid() with the master's pid saved before fork() (task.c: if the
  *     master died before the signal was armed, nobody would send it),
@@ -219,13 +221,30 @@ static int exec_child(void *arg)
 	_exit(err == ENOENT ? SF__EX_NOTFOUND : SF__EX_NOEXEC);
 }
 
-/* Close the pidfds of the other tasks: a function task has no business
- * signalling its siblings behind the master's back. */
-static void close_sibling_pidfds(const sf_group *g)
+/* Close the pidfds of the other tasks (a function task has no business
+ * signalling its siblings behind the master's back) and every notify
+ * socket: a copy held open here would keep an ended start's socket, and
+ * its messages, alive. */
+static void close_master_fds(const sf_group *g)
 {
-	for (int i = 0; i < g->ntasks; i++)
+	for (int i = 0; i < g->ntasks; i++) {
 		if (g->tasks[i]->pidfd >= 0)
 			close(g->tasks[i]->pidfd);
+		if (g->tasks[i]->notify_fd >= 0)
+			close(g->tasks[i]->notify_fd);
+	}
+}
+
+/* What sd_notify(3) in a function task reaches: its own notify socket,
+ * never the master's supervisor.  The master is single-threaded
+ * (sf_group_run()), so the C library's environment is safe to change in
+ * its fork. */
+static void set_notify_env(const struct sf_task *t)
+{
+	if (t->ready_mode == SF_READY_NOTIFY)
+		setenv(SF_NOTIFY_ENV, t->notify_addr, 1);
+	else
+		unsetenv(SF_NOTIFY_ENV);
 }
 
 /* The child's copy of the group stays in use (task names and options
@@ -241,7 +260,8 @@ static _Noreturn void function_child(sf_group *g, struct sf_task *t)
 	setpgid(0, 0);
 	reset_dispositions();
 	prctl(PR_SET_PDEATHSIG, t->stop_signal);
-	close_sibling_pidfds(g);
+	close_master_fds(g);
+	set_notify_env(t);
 	/* a fork does not copy the page-table entries of a shared mapping:
 	 * the task's first set would fault the flag's page in; pay it now */
 	sf__flag_touch(t->flag);
