@@ -89,6 +89,13 @@ static int configure_task(sf_group *g, const struct sfd_task_conf *t)
 		err = sf_group_set_stop_signal(g, id, t->stop_signal);
 	if (err == 0 && t->no_flag)
 		err = sf_group_set_pass_flag(g, id, false);
+	if (err == 0)
+		err = sf_group_set_ready_mode(g, id, t->ready_mode);
+	if (err == 0)
+		err = sf_group_set_ready_timeout(g, id, t->ready_timeout_ms);
+	/* ids are file order, as the tasks were added (sfd_order_check()) */
+	for (size_t i = 0; err == 0 && i < t->n_after; i++)
+		err = sf_group_set_after(g, id, t->after_ids[i]);
 	for (size_t i = 0; err == 0 && i < t->n_options; i++)
 		err = sf_group_set_option(g, id, t->options[i].key,
 					  t->options[i].value);
