@@ -588,7 +588,7 @@ SF_EXPORT int sf_group_set_ready_mode(sf_group *group, int task_id,
  * ready; 0 (the default) waits for ever.  A task not ready in time is a
  * start failure: the group stops as for any failed start, with cause
  * START_FAILED, code ETIME (sf_cause_format(): "task NAME was not ready in
- * time"), and sf_group_run() returns 75 (EX_TEMPFAIL).  A task whose mode
+ * time"), and sf_group_run() returns 69 (EX_UNAVAILABLE).  A task whose mode
  * is SF_READY_STARTED is ready at once, so it never times out.
  * Returns 0, -EINVAL (NULL group, negative), -ENOENT, -EBUSY.
  * signal: no.  threads: no.  fork: n/a.  blocks: no.
@@ -607,7 +607,7 @@ SF_EXPORT int sf_group_set_ready_timeout(sf_group *group, int task_id,
  * is after one of them; a dependency that has ended and will not be
  * restarted holds nobody back if it had been ready, and otherwise is a
  * start failure of the task waiting for it (cause START_FAILED, code
- * ESRCH, status 75).  The stop is not ordered: every task gets it at once.
+ * ESRCH, status 69).  The stop is not ordered: every task gets it at once.
  * Giving the same pair twice changes nothing.
  * Returns 0, -EINVAL (NULL group), -ENOENT (no such task_id or after_id),
  * -ELOOP (after_id is task_id, or already waits for task_id, directly or
@@ -707,7 +707,7 @@ SF_EXPORT int sf_group_set_keeper(sf_group *group, bool keeper);
  * stopflagd(8): SIGNAL 0, REQUEST the code (modulo 256), EXITED the task's
  * status, KILLED 128 + the signal, START_FAILED 127 (missing binary), 126
  * (cannot be run), 71 (fork failed, or a task reported it could not
- * start) or 75 (a task was not ready in time, or can never be started
+ * start) or 69 (a task was not ready in time, or can never be started
  * because a task it is after ended without being ready: see
  * sf_group_set_ready_timeout(), sf_group_set_after()), PARENT_DIED 0, and 70 for a cause that makes no sense (a page
  * scribbled over).  Negative errno if the group could not run at all

@@ -9,7 +9,7 @@
 #     NOTIFY_SOCKET) sees stopflagd's READY=1 once, and only after the last
 #     task said it is ready; what the tasks say to their own sockets
 #     (their READY=1, their STATUS=) never reaches it;
-#   - a task not ready within its ready-timeout stops the group: exit 75,
+#   - a task not ready within its ready-timeout stops the group: exit 69,
 #     no sooner than the timeout, the cause in the log.
 # The listener part is skipped when stopflagd was built without systemd.
 test_name=daemon-ready test_limit=60
@@ -120,11 +120,11 @@ command = sleep 1000
 EOF
 launch -c timeout.conf
 stopped
-[ "$rc" -eq 75 ] || fail "exit status $rc for a ready-timeout, not 75"
+[ "$rc" -eq 69 ] || fail "exit status $rc for a ready-timeout, not 69"
 [ "$took" -ge 300 ] || fail "stopped after $took ms, before the 300 ms timeout"
 grep -q 'task slow (pid [0-9]*): not ready within 300 ms' "$dir/log" ||
 	fail "the log does not say slow was not ready in time"
 grep -q 'stopping: task slow was not ready in time' "$dir/log" ||
 	fail "the stop's cause is not the ready-timeout"
 grep -q 'every task is ready' "$dir/log" && fail "said every task is ready"
-ok "ready-timeout: exit 75 after $took ms (timeout 300 ms)"
+ok "ready-timeout: exit 69 after $took ms (timeout 300 ms)"

@@ -6,7 +6,7 @@
  *     hundreds of runs with A ready at once, B added before or after A;
  *   - on_ready comes only once every task is ready;
  *   - a task not ready within its ready-timeout stops the group: START_FAILED,
- *     code ETIME, status 75, naming it, no sooner than the timeout;
+ *     code ETIME, status 69, naming it, no sooner than the timeout;
  *   - restarts keep the order: under rest-for-one a task after the one
  *     that ended is restarted with it even if added before it, and starts
  *     again only after its dependency's new ready; one-for-all the same;
@@ -16,7 +16,7 @@
  *   - a READY=1 from another uid does not count (as root only);
  *   - what a task says once the stop is due does not count;
  *   - a dependency that ended for good without being ready is a start
- *     failure of the task after it (status 75, code ESRCH); one that had
+ *     failure of the task after it (status 69, code ESRCH); one that had
  *     been ready holds nobody back;
  *   - the setters refuse what they must.
  */
@@ -313,7 +313,7 @@ static void test_ready_timeout(void **state)
 	add(g, "b", b, SF_READY_STARTED, SF_TEMPORARY);
 	assert_int_equal(sf_group_set_ready_timeout(g, ia, 200), 0);
 	t0 = tu_now_ms();
-	gu_run_expect(g, 75, SF_REASON_START_FAILED, ETIME, "a");
+	gu_run_expect(g, 69, SF_REASON_START_FAILED, ETIME, "a");
 	ms = tu_now_ms() - t0;
 	assert_true(ms >= 200);
 	assert_true(ms < tu_work_bound_ms(8, 2000));
@@ -458,7 +458,7 @@ static void test_dependency_gone_unready(void **state)
 	ib = add(g, "b", b, SF_READY_STARTED, SF_TEMPORARY);
 	add(g, "c", c, SF_READY_STARTED, SF_TEMPORARY);
 	assert_int_equal(sf_group_set_after(g, ib, ia), 0);
-	gu_run_expect(g, 75, SF_REASON_START_FAILED, ESRCH, "b");
+	gu_run_expect(g, 69, SF_REASON_START_FAILED, ESRCH, "b");
 	assert_int_equal(b->runs, 0);
 	assert_int_equal(gu_logged("ended without being ready"), 1);
 	sf_group_destroy(g);

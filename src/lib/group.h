@@ -31,7 +31,7 @@
 #define SF__EX_OSERR    71 /* fork() failed */
 #define SF__EX_NOEXEC   126
 #define SF__EX_NOTFOUND 127
-#define SF__EX_NOTREADY 75 /* EX_TEMPFAIL: a task not ready in time */
+#define SF__EX_NOTREADY 69 /* EX_UNAVAILABLE: a task not ready in time */
 
 struct sf__option {
 	char *key;
