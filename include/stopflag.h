@@ -252,6 +252,34 @@ SF_EXPORT int sf_flag_from_env(sf_flag **flagp);
  */
 SF_EXPORT int sf_flag_stop_all(sf_flag *flag, int code);
 
+/* The environment variable that names the socket an exec task says it is
+ * ready on, as systemd's notify protocol has it (sd_notify(3)):
+ * NOTIFY_SOCKET=@NAME, an abstract unix datagram socket.  A group sets it
+ * for every task whose ready mode is SF_READY_NOTIFY (a socket of its own
+ * for each start of the task) and removes the one the master inherited
+ * from every other task, so that no task speaks for the master to the
+ * master's own supervisor. */
+#define SF_NOTIFY_ENV "NOTIFY_SOCKET"
+
+/*
+ * sf_notify_ready - say "READY=1" on the socket NOTIFY_SOCKET names: what
+ * `stopflag ready`, `systemd-notify --ready` and sd_notify(0, "READY=1")
+ * do, for a program a task exec'd (see sf_group_set_ready_mode()).  One
+ * datagram from a socket of its own, which it closes: the master tells the
+ * task by the socket it arrives on, so the sender may be any process of
+ * the task, however short-lived.  An abstract name (@NAME) or a path
+ * (/...) is taken, as sd_notify(3) takes them.
+ * Returns 0 once sent; -ENOENT (NOTIFY_SOCKET is not set: the task's
+ * ready mode is SF_READY_STARTED, or no group runs this program),
+ * -EINVAL (it names no unix socket), or the error of socket() or
+ * sendto() (-ECONNREFUSED: nobody listens any more, e.g. the group
+ * stopped).
+ * signal: no (getenv()).  threads: yes, unless another thread changes the
+ * environment meanwhile.  fork: n/a.  blocks: no (a full socket buffer
+ * gives -EAGAIN).
+ */
+SF_EXPORT int sf_notify_ready(void);
+
 /* ------------------------------------------------------------------ */
 /* Inside a task (a forked child)                                      */
 /* ------------------------------------------------------------------ */
@@ -334,6 +362,22 @@ SF_EXPORT int sf_task_poll(sf_task *task, struct pollfd *fds, nfds_t nfds,
  * signal: yes.  threads: yes.  fork: task process only.  blocks: no.
  */
 SF_EXPORT int sf_task_stop_all(sf_task *task, int code);
+
+/*
+ * sf_task_ready - say that this task is ready: a task whose ready mode is
+ * SF_READY_NOTIFY is not ready until it calls this (see
+ * sf_group_set_ready_mode()).  It sends "READY=1" on the task's notify
+ * socket for this start (a socket of its own: the master tells which task
+ * spoke, and a message of an earlier start of the task cannot count for
+ * this one).  Calling it again is harmless; a process the task forked may
+ * call it too.  For a task whose mode is SF_READY_STARTED it sends nothing
+ * and returns 0: such a task is ready once it runs.
+ * Returns 0, -EINVAL (NULL task), or the error of socket() or sendto()
+ * (-ECONNREFUSED once the group has begun to stop: nobody listens).
+ * signal: yes - socket(), sendto() and close() only, errno preserved.
+ * threads: yes.  fork: task process and its children.  blocks: no.
+ */
+SF_EXPORT int sf_task_ready(sf_task *task);
 
 /*
  * sf_task_name - the task's name as given to sf_group_add().
@@ -502,6 +546,77 @@ SF_EXPORT int sf_group_set_stop_signal(sf_group *group, int task_id,
  */
 SF_EXPORT int sf_group_set_pass_flag(sf_group *group, int task_id, bool pass);
 
+/* When a task counts as ready (sf_group_set_ready_mode()). */
+enum sf_ready {
+	SF_READY_STARTED = 0, /* once its process runs (the default) */
+	SF_READY_NOTIFY,      /* once it says so (sf_task_ready(), READY=1) */
+};
+
+/*
+ * sf_group_set_ready_mode - when a task is ready.  SF_READY_STARTED
+ * (default): as soon as its process has been started.  SF_READY_NOTIFY:
+ * once it says so, each time it is started:
+ *   - a function task calls sf_task_ready();
+ *   - an exec task runs `stopflag ready` (stopflag(1)), calls
+ *     sf_notify_ready(), or speaks systemd's notify protocol unchanged
+ *     (sd_notify(0, "READY=1"), `systemd-notify --ready`) to the socket
+ *     NOTIFY_SOCKET names (SF_NOTIFY_ENV).
+ * The master serves each start of each such task an abstract unix datagram
+ * socket of its own, so that a message is the task's whichever of its
+ * processes sent it, and a message from an earlier start (a restarted
+ * task's former self) cannot count.  Only messages from the master's own
+ * uid or root count (checked with SCM_CREDENTIALS); others are logged and
+ * dropped.  Of what arrives it takes READY=1, logs STATUS=TEXT (LOG_INFO,
+ * "task NAME: status: TEXT"), and closes every fd sent along (which is
+ * what answers BARRIER=1, as `systemd-notify` waits for); the rest is
+ * ignored.  A message is read when it arrives: the socket raises SIGIO in
+ * the master, whose handler rings the same doorbell as SIGCHLD's (the
+ * master takes SIGIO over while it runs, as it does SIGCHLD).  Once the
+ * stop begins the sockets are closed: what comes later is refused.
+ * A task is no longer ready once its process ends.  The group's on_ready
+ * hook (sf_group_set_hooks()) waits for every task to be ready, and tasks
+ * that are after others (sf_group_set_after()) wait for those.
+ * Returns 0, -EINVAL (NULL group, not an sf_ready), -ENOENT (no such
+ * task), -EBUSY.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_ready_mode(sf_group *group, int task_id,
+				      enum sf_ready mode);
+
+/*
+ * sf_group_set_ready_timeout - how long a task whose mode is
+ * SF_READY_NOTIFY may take, from each start of its process, to say it is
+ * ready; 0 (the default) waits for ever.  A task not ready in time is a
+ * start failure: the group stops as for any failed start, with cause
+ * START_FAILED, code ETIME (sf_cause_format(): "task NAME was not ready in
+ * time"), and sf_group_run() returns 69 (EX_UNAVAILABLE).  A task whose mode
+ * is SF_READY_STARTED is ready at once, so it never times out.
+ * Returns 0, -EINVAL (NULL group, negative), -ENOENT, -EBUSY.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_ready_timeout(sf_group *group, int task_id,
+					 int timeout_ms);
+
+/*
+ * sf_group_set_after - start task_id only once after_id is ready (see
+ * sf_group_set_ready_mode()); call it once for each task it waits for.
+ * Tasks that wait for nobody start at once, in the order they were added;
+ * each of the others starts as soon as every task it is after is ready.
+ * The same holds for restarts (README "Readiness and order"): a task whose
+ * dependency is down waits for it to be restarted and ready again; under
+ * SF_REST_FOR_ONE the tasks restarted with a task include every task that
+ * is after one of them; a dependency that has ended and will not be
+ * restarted holds nobody back if it had been ready, and otherwise is a
+ * start failure of the task waiting for it (cause START_FAILED, code
+ * ESRCH, status 69).  The stop is not ordered: every task gets it at once.
+ * Giving the same pair twice changes nothing.
+ * Returns 0, -EINVAL (NULL group), -ENOENT (no such task_id or after_id),
+ * -ELOOP (after_id is task_id, or already waits for task_id, directly or
+ * through others: the tasks could never start), -EBUSY, -ENOMEM.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_after(sf_group *group, int task_id, int after_id);
+
 /*
  * Where a task's stdout and stderr go (sf_group_set_output(); README
  * "Output", stopflagd.conf(5) key output).
@@ -576,8 +691,11 @@ SF_EXPORT int sf_group_set_log(sf_group *group, sf_log_fn *log, void *ctx);
 
 /*
  * sf_group_set_hooks - a callback made once, from sf_group_run(), when every
- * task has been started (used for sd_notify READY=1; not made if a start
- * failed or the stop came first), and a callback made once when the stop
+ * task is ready (sf_group_set_ready_mode(): by default, once every task has
+ * been started; a task that has ended and will not be restarted counts if
+ * it had been ready), the first time that is so (used for sd_notify
+ * READY=1; not made if a start failed or the stop came first), and a
+ * callback made once when the stop
  * begins, after the tasks were sent it, with its first cause and the task
  * it names (or NULL).  Either may be NULL.  Returns 0, -EINVAL (NULL
  * group), -EBUSY.
@@ -652,8 +770,10 @@ SF_EXPORT int sf_group_set_keeper(sf_group *group, bool keeper);
  * adopted, has been reaped.  The value is the exit status of the table in
  * stopflagd(8): SIGNAL 0, REQUEST the code (modulo 256), EXITED the task's
  * status, KILLED 128 + the signal, START_FAILED 127 (missing binary), 126
- * (cannot be run) or 71 (fork failed, or a task reported it could not
- * start), PARENT_DIED 0, and 70 for a cause that makes no sense (a page
+ * (cannot be run), 71 (fork failed, or a task reported it could not
+ * start) or 69 (a task was not ready in time, or can never be started
+ * because a task it is after ended without being ready: see
+ * sf_group_set_ready_timeout(), sf_group_set_after()), PARENT_DIED 0, and 70 for a cause that makes no sense (a page
  * scribbled over).  Negative errno if the group could not run at all
  * (-EINVAL NULL group or no tasks, -EBUSY running or already run,
  * -ENOMEM, or the error of prctl()).
@@ -683,7 +803,8 @@ SF_EXPORT int sf_group_cause(const sf_group *group, struct sf_cause *cause,
  * ("stopping: " and these words): "signal 15 (SIGTERM)", "request (code 0)
  * from task watcher", "task db exited with status 3", "task db was killed
  * by signal 9 (SIGKILL)", "task db saw its parent die", "task db could not
- * start: No such file or directory", and for a cause outside enum
+ * start: No such file or directory", "task db was not ready in time"
+ * (START_FAILED with code ETIME), and for a cause outside enum
  * sf_reason, "no known cause (reason R, code C): the shared page was
  * overwritten".  task_name is the task the cause names (from
  * sf_group_cause()), or NULL ("a task" then stands for it).  Writes at most

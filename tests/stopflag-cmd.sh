@@ -170,6 +170,12 @@ expect 64 'is-set takes no argument' "$stopflag" is-set now
 expect 64 'cause takes only --json' "$stopflag" cause --xml
 expect 64 'too many arguments' "$stopflag" sleep 1s 2s
 expect 0 '' "$stopflag" --help
+unset NOTIFY_SOCKET STOPFLAG_TASK
+expect 69 'ready: NOTIFY_SOCKET is not set' "$stopflag" ready
+expect 0 '' env STOPFLAG_TASK=web "$stopflag" ready
+expect 69 'ready: nobody listens on NOTIFY_SOCKET=@none' env NOTIFY_SOCKET=@none "$stopflag" ready
+expect 64 'ready: NOTIFY_SOCKET=x: not a unix socket address' env NOTIFY_SOCKET=x "$stopflag" ready
+expect 64 'ready takes no argument' "$stopflag" ready now
 # A sleep loop outside a group ends at once, on the error.
 t0=$(now_ms)
 n=0

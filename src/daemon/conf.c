@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "configfile.h"
 #include "log.h"
+#include "order.h"
 #include "parse.h"
 #include "policy.h"
 
@@ -253,6 +254,56 @@ static void set_path(struct loading *l, struct sfd_task_conf *t,
 	free(dir);
 }
 
+static const char *const ready_names[] = {
+	[SF_READY_STARTED] = "started",
+	[SF_READY_NOTIFY] = "notify",
+};
+
+/* A heartbeat or watch-file task is ready once started: it never says
+ * so itself, so under `ready = notify` it could never become ready. */
+static void set_ready(struct loading *l, struct sfd_task_conf *t,
+		      const struct sfd_raw_key *key)
+{
+	int v = lookup(ready_names, 2, key->value);
+
+	if (v < 0) {
+		bad_value(l, key, "not a ready mode (started or notify)");
+		return;
+	}
+	t->ready_mode = (enum sf_ready)v;
+	t->ready_line = key->line;
+	if (v == SF_READY_NOTIFY &&
+	    (t->type == SFD_HEARTBEAT || t->type == SFD_WATCH_FILE))
+		bad_key(l, key, "a %s task never says it is ready: it could "
+			"never become ready (it is ready once started, as "
+			"with ready = started)", type_names[t->type]);
+}
+
+static void set_ready_timeout(struct loading *l, struct sfd_task_conf *t,
+			      const struct sfd_raw_key *key)
+{
+	get_duration(l, key, 1, &t->ready_timeout_ms);
+}
+
+static void set_after(struct loading *l, struct sfd_task_conf *t,
+		      const struct sfd_raw_key *key)
+{
+	const char *why;
+	int column, err;
+
+	t->after_line = key->line;
+	err = sfd_split_command(key->value, &t->after, &why, &column);
+	if (err == -ENOMEM) {
+		l->nomem = true;
+		return;
+	}
+	if (err < 0) {
+		bad_value(l, key, "give the names of tasks, separated by blanks");
+		return;
+	}
+	t->n_after = (size_t)err;
+}
+
 static void set_module(struct loading *l, struct sfd_task_conf *t,
 		       const struct sfd_raw_key *key)
 {
@@ -282,6 +333,9 @@ static const struct task_key {
 	{ "interval", TYPE(SFD_HEARTBEAT), false, set_interval },
 	{ "path", TYPE(SFD_WATCH_FILE), true, set_path },
 	{ "module", TYPE(SFD_PLUGIN), true, set_module },
+	{ "ready", ALL_TYPES, false, set_ready },
+	{ "ready-timeout", ALL_TYPES, false, set_ready_timeout },
+	{ "after", ALL_TYPES, false, set_after },
 };
 #define N_TASK_KEYS (sizeof(task_keys) / sizeof(*task_keys))
 
@@ -332,6 +386,19 @@ static void task_key(struct loading *l, struct sfd_task_conf *t,
 		bad_key(l, key, "not a key of %s tasks", type);
 	else
 		bad_key(l, key, "unknown key for %s tasks", type);
+}
+
+/* A ready-timeout waits for a task to say it is ready: one that is ready
+ * once started would make it a key that does nothing. */
+static void check_ready_timeout(struct loading *l,
+				const struct sfd_task_conf *t)
+{
+	const struct sfd_raw_key *key = sfd_raw_key_find(l->section,
+							 "ready-timeout");
+
+	if (key && t->ready_mode != SF_READY_NOTIFY)
+		bad_key(l, key, "only a task with ready = notify waits to be "
+			"ready; this one is ready once started");
 }
 
 static void check_required(struct loading *l, const struct sfd_task_conf *t)
@@ -399,6 +466,7 @@ static void task_section(struct loading *l, struct sfd_task_conf *t)
 	for (size_t i = 0; i < s->n_keys; i++)
 		task_key(l, t, &s->keys[i]);
 	check_required(l, t);
+	check_ready_timeout(l, t);
 }
 
 /* ------------------------------------------------------------------ */
@@ -465,6 +533,8 @@ static void build(struct loading *l, const struct sfd_raw_config *raw)
 		section(l, raw, i);
 	if (cfg->n_tasks == 0 && l->diag->n == 0)
 		sfd_diag_add(l->diag, 0, "no [task NAME] section: nothing to run");
+	if (!l->nomem && sfd_order_check(cfg, l->diag) < 0)
+		l->nomem = true;
 }
 
 static FILE *open_config(const char *path)
@@ -531,6 +601,8 @@ void sfd_config_free(struct sfd_config *cfg)
 		free(t->watch_dir);
 		free(t->watch_name);
 		free(t->argv);
+		free(t->after);
+		free(t->after_ids);
 		free(t->name);
 	}
 	free(cfg->tasks);

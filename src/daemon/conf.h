@@ -43,6 +43,13 @@ struct sfd_task_conf {
 	struct sfd_plugin plugin; /* plugin */
 	struct sfd_option *options;
 	size_t n_options;
+	enum sf_ready ready_mode; /* `ready` */
+	int ready_line;           /* of `ready = notify`, or 0 */
+	int ready_timeout_ms;     /* `ready-timeout`, 0: none */
+	char **after;             /* `after`: names (one allocation), or NULL */
+	size_t n_after;
+	int after_line;           /* of `after`, or 0 */
+	int *after_ids;           /* the names as task indexes (order.c) */
 };
 
 struct sfd_config {

@@ -142,11 +142,30 @@ static int configure_task(sf_group *g, const struct sfd_task_conf *t)
 		err = sf_group_set_pass_flag(g, id, false);
 	if (err == 0 && t->output >= 0)
 		err = sf_group_set_output(g, id, (enum sf_output)t->output);
+	if (err == 0)
+		err = sf_group_set_ready_mode(g, id, t->ready_mode);
+	if (err == 0)
+		err = sf_group_set_ready_timeout(g, id, t->ready_timeout_ms);
 	for (size_t i = 0; err == 0 && i < t->n_options; i++)
 		err = sf_group_set_option(g, id, t->options[i].key,
 					  t->options[i].value);
 	if (err < 0)
 		sfd_error("task %s: cannot set it up: %s", t->name,
+			  sf_strerror(err));
+	return err;
+}
+
+/* Once every task is in the group: a task may be after a later one.
+ * Task ids are file order, as the tasks were added and as
+ * sfd_order_check() resolved the names. */
+static int configure_order(sf_group *g, const struct sfd_task_conf *t, int id)
+{
+	int err = 0;
+
+	for (size_t i = 0; err == 0 && i < t->n_after; i++)
+		err = sf_group_set_after(g, id, t->after_ids[i]);
+	if (err < 0)
+		sfd_error("task %s: cannot set its order: %s", t->name,
 			  sf_strerror(err));
 	return err;
 }
@@ -177,6 +196,8 @@ static int configure(sf_group *g, const struct sfd_config *cfg,
 		sfd_error("cannot set up the group: %s", sf_strerror(err));
 	for (size_t i = 0; err == 0 && i < cfg->n_tasks; i++)
 		err = configure_task(g, &cfg->tasks[i]);
+	for (size_t i = 0; err == 0 && i < cfg->n_tasks; i++)
+		err = configure_order(g, &cfg->tasks[i], (int)i);
 	return err;
 }
 

@@ -160,6 +160,9 @@ int sf_cause_format(const struct sf_cause *c, const char *task, char *buf,
 		return snprintf(buf, size, "%s%s saw its parent die", as_task,
 				who);
 	case SF_REASON_START_FAILED:
+		if (c->code == ETIME) /* the ready-timeout (supervise.c) */
+			return snprintf(buf, size, "%s%s was not ready in time",
+					as_task, who);
 		return format_errno(buf, size, task, who, c->code);
 	default:
 		return snprintf(buf, size, "no known cause (reason %d, code "

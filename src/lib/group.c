@@ -49,6 +49,9 @@ static void free_task(struct sf_task *t)
 	}
 	if (t->pidfd >= 0)
 		close(t->pidfd);
+	if (t->notify_fd >= 0)
+		close(t->notify_fd);
+	free(t->after);
 	free(t->argv);
 	free(t->options);
 	free(t->name);
@@ -117,6 +120,7 @@ static int new_task(sf_group *g, const char *name, struct sf_task **tp)
 	}
 	t->pidfd = -1;
 	t->output = -1;
+	t->notify_fd = -1;
 	t->stop_signal = SF__DEFAULT_STOP_SIGNAL;
 	t->restart = SF__DEFAULT_RESTART;
 	*tp = t;
@@ -325,6 +329,74 @@ int sf_group_set_stop_signal(sf_group *g, int task_id, int signo)
 	if (err == 0)
 		g->tasks[task_id]->stop_signal = signo;
 	return err;
+}
+
+int sf_group_set_ready_mode(sf_group *g, int task_id, enum sf_ready mode)
+{
+	int err = task_settable(g, task_id);
+
+	if (err == 0 && mode != SF_READY_STARTED && mode != SF_READY_NOTIFY)
+		err = -EINVAL;
+	if (err == 0)
+		g->tasks[task_id]->ready_mode = mode;
+	return err;
+}
+
+int sf_group_set_ready_timeout(sf_group *g, int task_id, int timeout_ms)
+{
+	int err = task_settable(g, task_id);
+
+	if (err == 0 && timeout_ms < 0)
+		err = -EINVAL;
+	if (err == 0)
+		g->tasks[task_id]->ready_timeout_ms = timeout_ms;
+	return err;
+}
+
+/* Whether task `to` can be reached from `from` along `after` (from
+ * waits for to, directly or through others); seen has ntasks entries. */
+static bool waits_for(const sf_group *g, int from, int to, bool *seen)
+{
+	const struct sf_task *t = g->tasks[from];
+
+	if (from == to)
+		return true;
+	if (seen[from])
+		return false;
+	seen[from] = true;
+	for (int i = 0; i < t->nafter; i++)
+		if (waits_for(g, t->after[i], to, seen))
+			return true;
+	return false;
+}
+
+int sf_group_set_after(sf_group *g, int task_id, int after_id)
+{
+	struct sf_task *t;
+	bool *seen, loop;
+	int *after, err = task_settable(g, task_id);
+
+	if (err == 0 && (after_id < 0 || after_id >= g->ntasks))
+		err = -ENOENT;
+	if (err < 0)
+		return err;
+	t = g->tasks[task_id];
+	for (int i = 0; i < t->nafter; i++)
+		if (t->after[i] == after_id)
+			return 0;
+	seen = calloc((size_t)g->ntasks, sizeof(*seen));
+	if (!seen)
+		return -ENOMEM;
+	loop = waits_for(g, after_id, task_id, seen);
+	free(seen);
+	if (loop)
+		return -ELOOP;
+	after = realloc(t->after, (size_t)(t->nafter + 1) * sizeof(*after));
+	if (!after)
+		return -ENOMEM;
+	after[t->nafter++] = after_id;
+	t->after = after;
+	return 0;
 }
 
 int sf_group_set_log(sf_group *g, sf_log_fn *log, void *ctx)

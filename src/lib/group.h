@@ -4,16 +4,19 @@
  * in each other.  Calls run one way, never back:
  *
  *   master.c    (the master's signals and loops) -> reap.c, supervise.c,
- *               cause.c, status.c, log.c, output.c
+ *               cause.c, status.c, log.c, output.c, notify.c
  *   output.c    (the tasks' stdout and stderr) -> relay.c, log.c; reap.c
  *               and spawn.c call it too (output.h)
  *   reap.c      (reaping, sweeping)   -> supervise.c, spawn.c, log.c
- *   supervise.c (state x event table) -> spawn.c, cause.c, status.c, log.c
+ *   supervise.c (state x event table) -> spawn.c, notify.c, cause.c,
+ *               status.c, log.c
  *   spawn.c     (fork, exec)          -> task.c
+ *   notify.c    (the master's notify sockets: tasks say ready) -> log.c
  *   group.c     (the builder API)     -> task.c
  *   cause.c     (the stop's record), status.c (what tasks' states
- *               read as), log.c, task.c (the task's side): none of the
- *               above
+ *               read as), log.c, task.c (the task's side),
+ *   ready.c     (saying ready, from a task or a program it exec'd):
+ *               none of the above
  *
  * policy.h holds the rules the daemon shares.  Not installed.
  */
@@ -32,6 +35,7 @@
 #define SF__EX_OSERR    71 /* fork() failed */
 #define SF__EX_NOEXEC   126
 #define SF__EX_NOTFOUND 127
+#define SF__EX_NOTREADY 69 /* EX_UNAVAILABLE: a task not ready in time */
 
 struct sf__option {
 	char *key;
@@ -54,6 +58,8 @@ enum sf__event {
 	SF__CYCLE,     /* a sibling's restart takes it along */
 	SF__STOP,      /* the group stops */
 	SF__GRACE,     /* the grace after its stop signal ran out */
+	SF__READY,     /* it said READY=1 on its notify socket */
+	SF__LATE,      /* its ready-timeout ran out before it was ready */
 	SF__NEVENTS
 };
 
@@ -72,6 +78,8 @@ struct sf_task {
 	pid_t master;             /* the master's pid, saved before fork() */
 	sigset_t stops;           /* the signals that stop this task alone */
 	int output;               /* enum sf_output, or -1: the group's */
+	enum sf_ready ready_mode;
+	char notify_addr[32];     /* "@NAME" of this start's notify socket */
 
 	/* What only the master uses. */
 	int id;
@@ -85,6 +93,13 @@ struct sf_task {
 	bool ready;            /* said ready since its last start */
 	long starts;              /* processes started (status.c: restarts) */
 	int64_t started_ns;       /* CLOCK_MONOTONIC ns of pid's start, or 0 */
+	bool was_ready;           /* its last start had been ready when it ended */
+	int notify_fd;            /* this start's notify socket, or -1 */
+	int ready_timeout_ms;     /* 0: none */
+	int64_t ready_by;         /* CLOCK_MONOTONIC ns of its ready-timeout, or 0 */
+	int *after;               /* ids of the tasks it starts after */
+	int nafter;
+	bool cycle_mark;          /* scratch: restarted with the task that ended */
 };
 
 /* The group's phase; status.c maps it to enum sf_group_state. */
@@ -134,6 +149,7 @@ struct sf_group {
 	bool state_changed;    /* a task's public state changed since the state hook ran */
 
 	enum sf__phase phase;
+	bool ready_told;          /* on_ready was called */
 	struct sf__stop stop;     /* cause.c */
 	/* The master's wait while the group runs (master.c,
 	 * run_until_stop()): its deadline, always given, and whether one of
@@ -177,8 +193,25 @@ void sf__dispatch(sf_group *g, struct sf_task *t, enum sf__event ev,
 void sf__start_all(sf_group *g);     /* SF__START in order, until a failure */
 void sf__start_pending(sf_group *g); /* restarts, once nobody cycles */
 void sf__stop_all(sf_group *g);      /* SF__STOP to every task */
-void sf__expire(sf_group *g, int64_t now); /* SF__GRACE where it ran out */
-int64_t sf__next_kill(const sf_group *g);  /* earliest kill_at, or 0 */
+void sf__expire(sf_group *g, int64_t now); /* SF__GRACE, SF__LATE when due */
+int64_t sf__next_deadline(const sf_group *g); /* earliest kill_at, ready_by, or 0 */
+bool sf__all_ready(const sf_group *g);   /* the on_ready hook's condition */
+
+/* notify.c: a task's notify socket for one start.  sf__notify_open()
+ * makes it (abstract, autobound, SO_PASSCRED, non-blocking, SIGIO to the
+ * calling process on arrival) and names it in t->notify_addr; returns 0
+ * or a negative errno.  sf__notify_close() closes it (no-op if none).
+ * sf__notify_take() reads everything waiting on it: true if a READY=1
+ * from the master's uid or root was among it; it logs STATUS= and what it
+ * drops, and closes every fd that came along. */
+int sf__notify_open(struct sf_task *t);
+void sf__notify_close(struct sf_task *t);
+bool sf__notify_take(const sf_group *g, struct sf_task *t);
+
+/* ready.c: send one datagram to a notify socket named as NOTIFY_SOCKET
+ * names it ("@abstract" or "/path").  Async-signal-safe: socket(),
+ * sendto(), close(); errno preserved.  0 or a negative errno. */
+int sf__notify_send(const char *addr, const char *msg, size_t len);
 
 /* status.c: a task's public state (struct sf_task_status's), and the
  * state hook: sf__state_hook() calls it if something changed since it

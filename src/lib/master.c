@@ -5,12 +5,16 @@
  * calling process or in a forked master).
  *
  * While the group runs, the master sleeps on its doorbell
- * (sf__doorbell_wait()): its SIGCHLD handler rings it, and a set of the
- * flag wakes it.  It never polls; its only deadline is the grace of a task
+ * (sf__doorbell_wait()): its SIGCHLD handler rings it, so does its SIGIO
+ * handler (a task's notify socket has a message: notify.c), and a set of
+ * the flag wakes it.  It never polls; its only deadline is the grace of a task
  * being cycled for a restart.  After every wakeup it reaps (reap.c), which
  * feeds the supervisor's table (supervise.c), then starts whatever waits
- * to be restarted.  Both loops take the same step, master_step(): reap,
- * SIGKILL what outlived its grace, and find the next such deadline.
+ * to be restarted or waits for the tasks it is after, and calls the
+ * on_ready hook the first time every task is ready.  Both loops take the
+ * same step, master_step(): reap, read what tasks said on their notify
+ * sockets, SIGKILL what outlived its grace, fail what outlived its
+ * ready-timeout, and find the next such deadline.
  *
  * The state hook (sf_group_set_state_hook(), status.c) runs once per
  * wakeup if a task's public state changed, in either loop, and once at
@@ -32,7 +36,8 @@
  *
  * Once the flag is set the doorbell no longer sleeps, and the master stops
  * trusting the shared page: a task may be scribbling over it.  It takes
- * the cause once, sends the stop to every task, and waits for SIGCHLD
+ * the cause once, closes every notify socket (what a task says from then
+ * on is refused, not read), sends the stop to every task, and waits for SIGCHLD
  * with sigtimedwait() (SIGCHLD blocked: one that comes between the reap
  * and the wait stays pending) until the grace runs out.  Then whatever is
  * left gets SIGKILL, again after every reap, until waitid() says that no
@@ -60,14 +65,14 @@
 /* What sf_group_run() changes in the process, to put back. */
 struct master_env {
 	struct sf__caught caught[SF__NSTOP_SIGNALS];
-	struct sigaction chld;
+	struct sigaction chld, io;
 	sigset_t mask;
 	sf_flag *ring;
 	sf_group *running;
 	int subreaper;
 };
 
-/* The flag whose doorbell SIGCHLD rings. */
+/* The flag whose doorbell SIGCHLD and SIGIO ring. */
 static sf_flag *volatile ring_flag;
 
 /* The group whose master this process is, for its stop signals' handler. */
@@ -84,9 +89,10 @@ static void wake_master(sf_group *g)
 	by->tv_nsec = 0;
 }
 
-/* Async-signal-safe: loads, wake_master(), and sf__doorbell_ring(), which
- * keeps errno. */
-static void on_sigchld(int signo)
+/* SIGCHLD (a child ended) and SIGIO (a notify socket has a message): the
+ * master must look.  Async-signal-safe: loads, wake_master(), and
+ * sf__doorbell_ring(), which keeps errno. */
+static void on_doorbell(int signo)
 {
 	sf_group *g = running;
 	sf_flag *flag = ring_flag;
@@ -135,7 +141,7 @@ static int catch_stop_signal(sf_group *g, int signo, struct sf__caught *saved)
 
 static int master_enter(sf_group *g, struct master_env *env)
 {
-	struct sigaction sa = { .sa_handler = on_sigchld,
+	struct sigaction sa = { .sa_handler = on_doorbell,
 				.sa_flags = SA_RESTART | SA_NOCLDSTOP };
 	sigset_t unblock;
 	int i, err = 0;
@@ -166,7 +172,9 @@ static int master_enter(sf_group *g, struct master_env *env)
 	ring_flag = g->flag;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGCHLD, &sa, &env->chld);
+	sigaction(SIGIO, &sa, &env->io);
 	sigaddset(&unblock, SIGCHLD);
+	sigaddset(&unblock, SIGIO);
 	sigprocmask(SIG_UNBLOCK, &unblock, &env->mask);
 	return 0;
 }
@@ -182,6 +190,7 @@ static void master_leave(struct master_env *env)
 	while (sigtimedwait(&chld, NULL, &zero) > 0)
 		; /* our children's, not the caller's */
 	sigaction(SIGCHLD, &env->chld, NULL);
+	sigaction(SIGIO, &env->io, NULL); /* every notify socket is closed */
 	ring_flag = env->ring;
 	for (int i = SF__NSTOP_SIGNALS; i--;)
 		sf__uncatch(sf__stop_signals[i], &env->caught[i]);
@@ -192,19 +201,52 @@ static void master_leave(struct master_env *env)
 
 /* ------------------------------------------------------------ the run */
 
+/* What the tasks said on their notify sockets.  After the reap: a task
+ * that ended has lost its socket, and what it said with it.  Nothing is
+ * taken once the stop is due, not only once it began (then the sockets
+ * are closed): a task that sees the flag may say READY before the master
+ * closes them. */
+static void take_notices(sf_group *g)
+{
+	if (sf__stop_due(g))
+		return;
+	for (int i = 0; i < g->ntasks; i++) {
+		struct sf_task *t = g->tasks[i];
+
+		if (t->notify_fd >= 0 && sf__notify_take(g, t))
+			sf__dispatch(g, t, SF__READY, 0);
+	}
+}
+
 /* One look at everything a wakeup can mean, the same in both loops: reap
- * what ended (the table decides what follows), then SIGKILL whatever
- * outlived the grace after its stop signal.  *now is when it looked,
+ * what ended (the table decides what follows), read what tasks said,
+ * then SIGKILL whatever outlived the grace after its stop signal and
+ * fail whatever outlived its ready-timeout.  *now is when it looked,
  * *next the earliest such deadline still to come (0: none).  Returns
  * whether the master has any child left. */
 static bool master_step(sf_group *g, int64_t *now, int64_t *next)
 {
 	bool children = sf__reap(g);
 
+	take_notices(g);
 	*now = sf__now_ns();
 	sf__expire(g, *now);
-	*next = sf__next_kill(g);
+	*next = sf__next_deadline(g);
 	return children;
+}
+
+/* The on_ready hook, the first time every task is ready: the group
+ * runs (status.c: its state goes from starting to running). */
+static void tell_ready(sf_group *g)
+{
+	if (g->ready_told || sf__stop_due(g) || !sf__all_ready(g))
+		return;
+	g->ready_told = true;
+	g->phase = SF__RUNNING;
+	g->state_changed = true;
+	sf__log(g, LOG_INFO, "every task is ready");
+	if (g->on_ready)
+		g->on_ready(g->hook_ctx);
 }
 
 static void run_until_stop(sf_group *g)
@@ -216,9 +258,11 @@ static void run_until_stop(sf_group *g)
 		g->woken = 0; /* before the looks it stands for */
 		master_step(g, &now, &next);
 		sf__start_pending(g);
+		tell_ready(g);
 		if (sf__stop_due(g))
 			return;
 		sf__state_hook(g);
+		next = sf__next_deadline(g); /* with those just started */
 		sf__ns_to_timespec(next ? next : NEVER_NS, &g->wake_by);
 		ret = sf__doorbell_wait(g->flag, &g->wake_by, &g->woken);
 		if (ret == 1) {
@@ -237,6 +281,8 @@ static void begin_stop(sf_group *g)
 
 	sf_cause_format(&g->stop.cause, name, what, sizeof(what));
 	sf__log(g, LOG_NOTICE, "stopping: %s", what);
+	for (int i = 0; i < g->ntasks; i++)
+		sf__notify_close(g->tasks[i]);
 	sf__stop_all(g);
 	sf__output_stop(g); /* no task starts again: the relay may see EOF */
 	if (sf__signal_children(g, SIGTERM, false) < 0)
@@ -292,15 +338,6 @@ static void stop_and_sweep(sf_group *g)
 	}
 }
 
-/* Every task is ready: the group runs. */
-static void all_ready(sf_group *g)
-{
-	g->phase = SF__RUNNING;
-	g->state_changed = true;
-	if (g->on_ready)
-		g->on_ready(g->hook_ctx);
-}
-
 /* What each task's process needs to know of its master. */
 static void tell_tasks_their_master(sf_group *g)
 {
@@ -334,8 +371,7 @@ int sf__master_run(sf_group *g)
 	tell_tasks_their_master(g);
 	g->phase = SF__STARTING;
 	sf__start_all(g);
-	if (!sf__stop_due(g))
-		all_ready(g);
+	tell_ready(g);
 	run_until_stop(g);
 	stop_and_sweep(g); /* the relay, if any, is reaped there too */
 	sf__output_end(g);

@@ -11,7 +11,9 @@
  *   - arms PR_SET_PDEATHSIG with its stop signal;
  *   - dup2()s onto 1 and 2 the fds its output goes to (output.c made
  *     them before the fork; none if it inherits the master's);
- *   - function task: closes its siblings' pidfds, faults the flag's page
+ *   - function task: closes its siblings' pidfds and every notify socket
+ *     (the master's: only the master reads them), sets NOTIFY_SOCKET to
+ *     its own (or unsets the master's), faults the flag's page
  *     in for writing (flag.c: its first set then pays no fault), compares
  *     getppid() with the master's pid saved before fork() (task.c: if the
  *     master died before the signal was armed, nobody would send it),
@@ -234,8 +236,8 @@ static int exec_child(void *arg)
 	_exit(err == ENOENT ? SF__EX_NOTFOUND : SF__EX_NOEXEC);
 }
 
-/* Close the fds first..last, every one of them a pidfd (first < 0: none). */
-static void close_pidfd_run(int first, int last)
+/* Close the fds first..last (first < 0: none). */
+static void close_fd_run(int first, int last)
 {
 	int err = 0;
 
@@ -248,28 +250,49 @@ static void close_pidfd_run(int first, int last)
 			close(fd);
 }
 
-/* Close the pidfds of the other tasks: a function task has no business
- * signalling its siblings behind the master's back.  The master opened
- * them one after another, so they mostly come in runs of consecutive
- * numbers: one close_range(2) a run, not one close(2) a sibling, which
- * for the last of 1000 tasks was 1000 system calls before it could run. */
-static void close_sibling_pidfds(const sf_group *g)
+/* Add fd (or nothing, if negative) to the run first..last, closing the
+ * run first if fd does not extend it. */
+static void close_fd_add(int fd, int *first, int *last)
+{
+	if (fd < 0)
+		return;
+	if (*first >= 0 && fd == *last + 1) {
+		*last = fd;
+		return;
+	}
+	close_fd_run(*first, *last);
+	*first = *last = fd;
+}
+
+/* Close the pidfds of the other tasks (a function task has no business
+ * signalling its siblings behind the master's back) and every notify
+ * socket: a copy held open here would keep an ended start's socket, and
+ * its messages, alive.  The master opened them one after another (a
+ * task's socket, then its pidfd), so they mostly come in runs of
+ * consecutive numbers: one close_range(2) a run, not one close(2) an fd,
+ * which for the last of 1000 tasks was 1000 system calls before it could
+ * run. */
+static void close_master_fds(const sf_group *g)
 {
 	int first = -1, last = -1;
 
 	for (int i = 0; i < g->ntasks; i++) {
-		int fd = g->tasks[i]->pidfd;
-
-		if (fd < 0)
-			continue;
-		if (first >= 0 && fd == last + 1) {
-			last = fd;
-			continue;
-		}
-		close_pidfd_run(first, last);
-		first = last = fd;
+		close_fd_add(g->tasks[i]->notify_fd, &first, &last);
+		close_fd_add(g->tasks[i]->pidfd, &first, &last);
 	}
-	close_pidfd_run(first, last);
+	close_fd_run(first, last);
+}
+
+/* What sd_notify(3) in a function task reaches: its own notify socket,
+ * never the master's supervisor.  The master is single-threaded
+ * (sf_group_run()), so the C library's environment is safe to change in
+ * its fork. */
+static void set_notify_env(const struct sf_task *t)
+{
+	if (t->ready_mode == SF_READY_NOTIFY)
+		setenv(SF_NOTIFY_ENV, t->notify_addr, 1);
+	else
+		unsetenv(SF_NOTIFY_ENV);
 }
 
 /* The child's copy of the group stays in use (task names and options
@@ -287,7 +310,8 @@ static _Noreturn void function_child(sf_group *g, struct sf_task *t)
 	setpgid(0, 0);
 	reset_dispositions();
 	prctl(PR_SET_PDEATHSIG, t->stop_signal);
-	close_sibling_pidfds(g);
+	close_master_fds(g);
+	set_notify_env(t);
 	sf__output_fds(g, t, out);
 	if (install_output(out) == 0 && out[0] >= 0)
 		setvbuf(stdout, NULL, _IOLBF, 0); /* lines reach the relay */

@@ -9,6 +9,7 @@
  *   stopflag is-set            0 set, 1 not set
  *   stopflag stop-all [CODE]   0 (asks the whole group to stop with CODE)
  *   stopflag cause [--json]    0, or 1 if not set
+ *   stopflag ready             0 (says READY=1 on NOTIFY_SOCKET)
  *
  * Durations are those of stopflagd.conf(5), parsed by the daemon's own
  * parser.  Every error is one line on stderr and a status of 64 or more
@@ -35,7 +36,7 @@ enum {
 
 static const char usage[] =
 	"usage: stopflag sleep DURATION | wait [TIMEOUT] | is-set |\n"
-	"                stop-all [CODE] | cause [--json]\n";
+	"                stop-all [CODE] | cause [--json] | ready\n";
 
 static int bad_usage(const char *what)
 {
@@ -151,10 +152,43 @@ static int cmd_cause(sf_flag *flag, int json)
 	return fflush(stdout) == 0 ? ST_YES : ST_OSERR;
 }
 
+/* `stopflag ready`: READY=1 to the task's notify socket.  It needs no
+ * flag (a task given `flag = no` can say it too).  Without NOTIFY_SOCKET
+ * in a task (STOPFLAG_TASK set) the task's ready mode is `started`: it is
+ * ready already, and there is nothing to say. */
+static int cmd_ready(void)
+{
+	const char *addr = getenv(SF_NOTIFY_ENV);
+	int err = sf_notify_ready();
+
+	switch (err) {
+	case 0:
+		return ST_YES;
+	case -ENOENT:
+		if (getenv("STOPFLAG_TASK"))
+			return ST_YES;
+		fprintf(stderr, "stopflag: ready: %s is not set: not run by "
+			"a stopflag group\n", SF_NOTIFY_ENV);
+		return ST_UNAVAILABLE;
+	case -EINVAL:
+		fprintf(stderr, "stopflag: ready: %s=%s: not a unix socket "
+			"address (@NAME or /PATH)\n", SF_NOTIFY_ENV, addr);
+		return ST_USAGE;
+	case -ECONNREFUSED:
+		fprintf(stderr, "stopflag: ready: nobody listens on %s=%s "
+			"(the group has begun to stop?)\n", SF_NOTIFY_ENV, addr);
+		return ST_UNAVAILABLE;
+	default:
+		fprintf(stderr, "stopflag: ready: cannot send to %s=%s: %s\n",
+			SF_NOTIFY_ENV, addr, sf_strerror(err));
+		return ST_OSERR;
+	}
+}
+
 /* The command and its arguments, checked before the flag is joined, so
  * that a bad argument is reported as such even outside a group. */
 struct command {
-	enum { SLEEP, WAIT, IS_SET, STOP_ALL, CAUSE } what;
+	enum { SLEEP, WAIT, IS_SET, STOP_ALL, CAUSE, READY } what;
 	int ms, code, json;
 };
 
@@ -191,6 +225,10 @@ static int parse(int argc, char **argv, struct command *cmd)
 		}
 		return 0;
 	}
+	if (strcmp(name, "ready") == 0) {
+		cmd->what = READY;
+		return arg ? bad_usage("ready takes no argument") : 0;
+	}
 	if (strcmp(name, "cause") == 0) {
 		cmd->what = CAUSE;
 		if (arg && strcmp(arg, "--json") != 0)
@@ -217,6 +255,8 @@ static int run(sf_flag *flag, const struct command *cmd)
 		return ST_YES;
 	case CAUSE:
 		return cmd_cause(flag, cmd->json);
+	case READY:
+		break; /* needs no flag: main() */
 	}
 	return ST_USAGE;
 }
@@ -234,6 +274,8 @@ int main(int argc, char **argv)
 		return ST_YES;
 	}
 	st = parse(argc, argv, &cmd);
+	if (st == 0 && cmd.what == READY)
+		return cmd_ready();
 	if (st == 0)
 		st = join(&flag);
 	if (st != 0)
