@@ -214,16 +214,19 @@ js || fail "running: no answer"
 told=$( (field db 3; field deaf 3) | sort -n | tr '\n' ' ')
 [ "$told" = "$kids" ] || fail "running: pids $told, the tasks are $kids"
 for t in db deaf; do
-	case $(field $t 2) in up|ready) ;; *) fail "running: $t is $(field $t 2)";; esac
+	# ready = started (the default): ready once running
+	[ "$(field $t 2)" = ready ] || fail "running: $t is $(field $t 2)"
 	[ "$(field $t 4)" -eq 0 ] || fail "running: $t restarted"
 done
 grep -q "\"master\":$master," "$dir/sout" || fail "running: master is not $master"
 [ "$(stat -c %a "$st")" = 600 ] || fail "mode $(stat -c %a "$st"), want 600"
 up1=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["tasks"][0]["uptime_s"])' "$dir/sout")
 ready_agrees
+status --ready
+[ "$src" -eq 0 ] || fail "running: --status --ready exited $src, want 0"
 status
 grep -Eq "^stopflagd pid $pid: running, up " "$dir/sout" &&
-	grep -Eq "^db +$(field db 3) +(up|ready) +0 " "$dir/sout" ||
+	grep -Eq "^db +$(field db 3) +ready +0 " "$dir/sout" ||
 	fail "the table: $(cat "$dir/sout")"
 js
 up2=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["tasks"][0]["uptime_s"])' "$dir/sout")
@@ -253,9 +256,9 @@ touch "$dir/release.$deaf"
 restarted() {
 	[ "$(field db 4)" = 1 ] && [ "$(field deaf 4)" = 1 ] &&
 		case $(field db 2)$(field deaf 2) in
-		upup|upready|readyup|readyready) true;; *) false;; esac
+		readyready) true;; *) false;; esac
 }
-until_tb restarted || fail "restart: never both up again: $(cat "$dir/sum")"
+until_tb restarted || fail "restart: never both ready again: $(cat "$dir/sum")"
 kids=$(tasks_of "$pid" | tr ' ' '\n' | sort -n | tr '\n' ' ')
 told=$( (field db 3; field deaf 3) | sort -n | tr '\n' ' ')
 [ "$told" = "$kids" ] || fail "restart: pids $told, the tasks are $kids"
