@@ -616,6 +616,61 @@ static void test_master_sigkilled_mid_stream(void **state)
 	free_master(&m);
 }
 
+/* SIGINT, SIGTERM, SIGQUIT, SIGHUP (a Ctrl-C to the terminal's group,
+ * systemd's SIGTERM to the cgroup) and a stray SIGUSR2 (its death signal,
+ * with the master alive) leave the relay relaying. */
+static void test_relay_survives_stop_signals(void **state)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR2 };
+	volatile struct counter *c;
+	struct buf back = { 0 };
+	struct master m;
+	size_t seen;
+	pid_t relay;
+	int status;
+
+	tu_watchdog(60, __func__);
+	counter = gu_shared(sizeof(*counter));
+	c = counter;
+	fork_master(&m, build_counter, NULL);
+	while (!strstr(m.o.p, "line 100\n"))
+		assert_true(read_some(&m));
+	relay = the_relay(m.pid, c->pid);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
+		assert_int_equal(kill(relay, sigs[i]), 0);
+	/* lines keep coming after the signals */
+	seen = m.o.len;
+	while (m.o.len < seen + 100000)
+		assert_true(read_some(&m));
+	assert_true(gu_exists(relay));
+	assert_int_equal(kill(m.pid, SIGTERM), 0);
+	status = finish_master(&m);
+	assert_int_equal(status, 0);
+	assert_int_equal(gu_logged("output relay"), 0); /* no death logged */
+	buf_add(&back, "", 0);
+	reassemble(&m.o, "counter", &back);
+	/* every line in order, none missing (the last may be one the task's
+	 * own write cut short when SIGTERM interrupted it) */
+	{
+		const char *p = back.p, *end = back.p + back.len;
+		int i = 0;
+
+		for (; p < end; i++) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			char want[64];
+			int n = snprintf(want, sizeof(want), "line %d\n", i);
+
+			assert_non_null(nl);
+			if (nl + 1 < end)
+				assert_true(strncmp(p, want, (size_t)n) == 0);
+			p = nl + 1;
+		}
+		assert_true(i > 1000);
+	}
+	free(back.p);
+	free_master(&m);
+}
+
 GU_MAIN(GU_TEST(test_two_tasks_10000_lines_each),
 	GU_TEST(test_one_mib_line_in_marked_pieces),
 	GU_TEST(test_last_line_without_newline),
@@ -624,4 +679,5 @@ GU_MAIN(GU_TEST(test_two_tasks_10000_lines_each),
 	GU_TEST(test_binary_10mib_byte_exact),
 	GU_TEST(test_reader_gone_kills_no_task),
 	GU_TEST(test_unread_output_holds_no_stop),
-	GU_TEST(test_master_sigkilled_mid_stream))
+	GU_TEST(test_master_sigkilled_mid_stream),
+	GU_TEST(test_relay_survives_stop_signals))
