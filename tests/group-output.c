@@ -1,7 +1,7 @@
 /*
  * group-output.c - SF_OUTPUT_PREFIX: the relay's promises (README
  * "Output"), each on a master forked with its stdout and stderr on pipes
- * this test reads:
+ * this test reads (and first, sf_group_set_output()'s refusals):
  *   - two tasks writing 10,000 lines each at once: every line whole, in
  *     its task's order, with its task's name, the count exact;
  *   - a line of 1 MiB comes out in pieces of at most SF_OUTPUT_LINE_MAX
@@ -671,7 +671,34 @@ static void test_relay_survives_stop_signals(void **state)
 	free_master(&m);
 }
 
-GU_MAIN(GU_TEST(test_two_tasks_10000_lines_each),
+static void test_set_output_refuses(void **state)
+{
+	sf_group *g = gu_group();
+
+	assert_int_equal(sf_group_set_output(NULL, -1, SF_OUTPUT_PREFIX),
+			 -EINVAL);
+	assert_int_equal(sf_group_set_output(g, -2, SF_OUTPUT_PREFIX), -EINVAL);
+	assert_int_equal(sf_group_set_output(g, -1, (enum sf_output)99),
+			 -EINVAL);
+	assert_int_equal(sf_group_set_output(g, -1, (enum sf_output)-1),
+			 -EINVAL);
+	assert_int_equal(sf_group_set_output(g, 0, SF_OUTPUT_PREFIX), -ENOENT);
+	assert_int_equal(sf_group_add(g, "t", gu_task_exit, NULL), 0);
+	assert_int_equal(sf_group_set_output(g, 0, SF_OUTPUT_AUTO), 0);
+	assert_int_equal(sf_group_set_output(g, 1, SF_OUTPUT_PREFIX), -ENOENT);
+#ifdef HAVE_LIBSYSTEMD
+	assert_int_equal(sf_group_set_output(g, 0, SF_OUTPUT_JOURNAL), 0);
+#else
+	assert_int_equal(sf_group_set_output(g, 0, SF_OUTPUT_JOURNAL),
+			 -ENOTSUP);
+#endif
+	assert_int_equal(sf_group_set_output(g, 0, SF_OUTPUT_INHERIT), 0);
+	gu_run_expect(g, 0, SF_REASON_EXITED, 0, "t");
+	assert_int_equal(sf_group_set_output(g, -1, SF_OUTPUT_PREFIX), -EBUSY);
+}
+
+GU_MAIN(GU_TEST(test_set_output_refuses),
+	GU_TEST(test_two_tasks_10000_lines_each),
 	GU_TEST(test_one_mib_line_in_marked_pieces),
 	GU_TEST(test_last_line_without_newline),
 	GU_TEST(test_stderr_kept_on_stderr),
