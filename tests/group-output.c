@@ -1,7 +1,7 @@
 /*
  * group-output.c - SF_OUTPUT_PREFIX: the relay's promises (README
  * "Output"), each on a master forked with its stdout and stderr on pipes
- * this test reads:
+ * this test reads (and first, sf_group_set_output()'s refusals):
  *   - two tasks writing 10,000 lines each at once: every line whole, in
  *     its task's order, with its task's name, the count exact;
  *   - a line of 1 MiB comes out in pieces of at most SF_OUTPUT_LINE_MAX
@@ -616,7 +616,89 @@ static void test_master_sigkilled_mid_stream(void **state)
 	free_master(&m);
 }
 
-GU_MAIN(GU_TEST(test_two_tasks_10000_lines_each),
+/* SIGINT, SIGTERM, SIGQUIT, SIGHUP (a Ctrl-C to the terminal's group,
+ * systemd's SIGTERM to the cgroup) and a stray SIGUSR2 (its death signal,
+ * with the master alive) leave the relay relaying. */
+static void test_relay_survives_stop_signals(void **state)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR2 };
+	volatile struct counter *c;
+	struct buf back = { 0 };
+	struct master m;
+	size_t seen;
+	pid_t relay;
+	int status;
+
+	tu_watchdog(60, __func__);
+	counter = gu_shared(sizeof(*counter));
+	c = counter;
+	fork_master(&m, build_counter, NULL);
+	while (!strstr(m.o.p, "line 100\n"))
+		assert_true(read_some(&m));
+	relay = the_relay(m.pid, c->pid);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
+		assert_int_equal(kill(relay, sigs[i]), 0);
+	/* lines keep coming after the signals */
+	seen = m.o.len;
+	while (m.o.len < seen + 100000)
+		assert_true(read_some(&m));
+	assert_true(gu_exists(relay));
+	assert_int_equal(kill(m.pid, SIGTERM), 0);
+	status = finish_master(&m);
+	assert_int_equal(status, 0);
+	assert_int_equal(gu_logged("output relay"), 0); /* no death logged */
+	buf_add(&back, "", 0);
+	reassemble(&m.o, "counter", &back);
+	/* every line in order, none missing (the last may be one the task's
+	 * own write cut short when SIGTERM interrupted it) */
+	{
+		const char *p = back.p, *end = back.p + back.len;
+		int i = 0;
+
+		for (; p < end; i++) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			char want[64];
+			int n = snprintf(want, sizeof(want), "line %d\n", i);
+
+			assert_non_null(nl);
+			if (nl + 1 < end)
+				assert_true(strncmp(p, want, (size_t)n) == 0);
+			p = nl + 1;
+		}
+		assert_true(i > 1000);
+	}
+	free(back.p);
+	free_master(&m);
+}
+
+static void test_set_output_refuses(void **state)
+{
+	sf_group *g = gu_group();
+
+	assert_int_equal(sf_group_set_output(NULL, -1, SF_OUTPUT_PREFIX),
+			 -EINVAL);
+	assert_int_equal(sf_group_set_output(g, -2, SF_OUTPUT_PREFIX), -EINVAL);
+	assert_int_equal(sf_group_set_output(g, -1, (enum sf_output)99),
+			 -EINVAL);
+	assert_int_equal(sf_group_set_output(g, -1, (enum sf_output)-1),
+			 -EINVAL);
+	assert_int_equal(sf_group_set_output(g, 0, SF_OUTPUT_PREFIX), -ENOENT);
+	assert_int_equal(sf_group_add(g, "t", gu_task_exit, NULL), 0);
+	assert_int_equal(sf_group_set_output(g, 0, SF_OUTPUT_AUTO), 0);
+	assert_int_equal(sf_group_set_output(g, 1, SF_OUTPUT_PREFIX), -ENOENT);
+#ifdef HAVE_LIBSYSTEMD
+	assert_int_equal(sf_group_set_output(g, 0, SF_OUTPUT_JOURNAL), 0);
+#else
+	assert_int_equal(sf_group_set_output(g, 0, SF_OUTPUT_JOURNAL),
+			 -ENOTSUP);
+#endif
+	assert_int_equal(sf_group_set_output(g, 0, SF_OUTPUT_INHERIT), 0);
+	gu_run_expect(g, 0, SF_REASON_EXITED, 0, "t");
+	assert_int_equal(sf_group_set_output(g, -1, SF_OUTPUT_PREFIX), -EBUSY);
+}
+
+GU_MAIN(GU_TEST(test_set_output_refuses),
+	GU_TEST(test_two_tasks_10000_lines_each),
 	GU_TEST(test_one_mib_line_in_marked_pieces),
 	GU_TEST(test_last_line_without_newline),
 	GU_TEST(test_stderr_kept_on_stderr),
@@ -624,4 +706,5 @@ GU_MAIN(GU_TEST(test_two_tasks_10000_lines_each),
 	GU_TEST(test_binary_10mib_byte_exact),
 	GU_TEST(test_reader_gone_kills_no_task),
 	GU_TEST(test_unread_output_holds_no_stop),
-	GU_TEST(test_master_sigkilled_mid_stream))
+	GU_TEST(test_master_sigkilled_mid_stream),
+	GU_TEST(test_relay_survives_stop_signals))

@@ -43,6 +43,9 @@
  * flush() for pipes); what one round of reads brought is written out
  * before the relay sleeps again.
  *
+ * A restarted task writes into the same pipes: a line its last run left
+ * without a newline is continued by the new run's first.
+ *
  * The relay allocates nothing: sf__relay_new() builds its buffers in the
  * master before the fork.
  */
@@ -329,13 +332,12 @@ static void feed(struct stream *s, const char *p, size_t n)
 /* ------------------------------------------------------- reading */
 
 /* EOF: a line still open gets its newline. */
-static void finish(struct sf__relay *r, struct stream *s)
+static void finish(struct stream *s)
 {
 	if (s->len > 0 || s->cont)
 		put_line(s, "", 0, false);
 	close(s->fd);
 	s->fd = -1;
-	(void)r;
 }
 
 /* One read of s; returns the bytes read, 0 at EOF or with nothing to
@@ -350,7 +352,7 @@ static ssize_t read_once(struct sf__relay *r, struct stream *s)
 	if (n > 0)
 		feed(s, r->chunk, (size_t)n);
 	else if (n == 0 || errno != EAGAIN)
-		finish(r, s);
+		finish(s);
 	return n > 0 ? n : 0;
 }
 
@@ -367,7 +369,7 @@ static _Noreturn void drain_and_exit(struct sf__relay *r)
 		while (r->s[i].fd >= 0 && read_once(r, &r->s[i]) > 0)
 			;
 		if (r->s[i].fd >= 0)
-			finish(r, &r->s[i]);
+			finish(&r->s[i]);
 	}
 	flush_all(r);
 	_exit(0);
@@ -418,8 +420,9 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The pipes to poll, and the death pipe last; returns how many pipes. */
-static int gather(struct sf__relay *r, int *index)
+/* The pipes to poll, and the death pipe last (until the death is seen);
+ * returns how many pipes. */
+static int gather(struct sf__relay *r, int *index, bool dying)
 {
 	int k = 0;
 
@@ -430,9 +433,21 @@ static int gather(struct sf__relay *r, int *index)
 		r->pfd[k].events = POLLIN;
 		index[k++] = i;
 	}
-	r->pfd[k].fd = death_pipe[0];
+	r->pfd[k].fd = dying ? -1 : death_pipe[0];
 	r->pfd[k].events = POLLIN;
+	r->pfd[k].revents = 0;
 	return k;
+}
+
+/* A byte on the death pipe: the master died, if getppid() says so (a
+ * stray DEATH_SIGNAL from anybody else is read and forgotten). */
+static bool master_died(pid_t master)
+{
+	char buf[16];
+
+	while (read(death_pipe[0], buf, sizeof(buf)) > 0)
+		;
+	return getppid() != master;
 }
 
 static _Noreturn void relay_loop(struct sf__relay *r, pid_t master,
@@ -441,7 +456,7 @@ static _Noreturn void relay_loop(struct sf__relay *r, pid_t master,
 	int64_t deadline = -1;
 
 	for (;;) {
-		int k = gather(r, index);
+		int k = gather(r, index, deadline >= 0);
 		int timeout = -1;
 
 		if (k == 0)
@@ -460,7 +475,7 @@ static _Noreturn void relay_loop(struct sf__relay *r, pid_t master,
 			if (r->pfd[j].revents)
 				read_once(r, &r->s[index[j]]);
 		flush_all(r);
-		if (deadline < 0 && r->pfd[k].revents && getppid() != master)
+		if (r->pfd[k].revents && master_died(master))
 			deadline = now_ms() + r->grace_ms / 2;
 	}
 }
