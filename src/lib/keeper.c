@@ -9,9 +9,12 @@
  *
  *   - K's stop signals go to M (kill() by pid is safe: M is K's unreaped
  *     child, and only K reaps it).  K blocks them, and SIGCHLD, before
- *     the fork and takes them with sigwaitinfo(): one that comes before M
- *     exists stays pending in K, one M gets before its handlers are in
- *     place stays pending in M (it inherits the mask), so none is lost.
+ *     the fork and takes them with sigwaitinfo(): one already pending in
+ *     K before the fork is raised by M at itself first thing (so that it
+ *     stops the group before any task starts), one that comes while M is
+ *     forked stays pending in K and is forwarded, one M gets before its
+ *     handlers are in place stays pending in M (it inherits the mask), so
+ *     none is lost.
  *   - K reaps every child it has, M and whatever is handed to it (PID 1
  *     in a container), and exits with M's status.
  *   - If K dies, M gets SF__KEEPER_DEATHSIG (PR_SET_PDEATHSIG, armed
@@ -85,11 +88,13 @@ static void on_keeper_death(int signo)
 	raise(SIGTERM); /* blocked until sf_group_run() catches it */
 }
 
-static _Noreturn void master(sf_group *g, struct result *res)
+static _Noreturn void master(sf_group *g, struct result *res, int early)
 {
 	struct sigaction sa = { .sa_handler = on_keeper_death };
 	int status;
 
+	if (early) /* blocked: pending until M's handlers are in place */
+		kill(getpid(), early);
 	keeper_flag = g->flag;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SF__KEEPER_DEATHSIG, &sa, NULL);
@@ -344,6 +349,22 @@ static int settle(struct keeper *k, const struct result *res)
 	return WEXITSTATUS(ws);
 }
 
+/* A stop signal already pending in K came before anything started: M
+ * takes it as its own from birth, so that no task starts.  A fork does
+ * not hand pending signals on, and forwarding it once M exists would race
+ * M's first starts.  One that comes after this look is forwarded (keep()),
+ * as one that comes while the group starts. */
+static int take_early_stop(const sigset_t *set)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t stops = *set;
+	int signo;
+
+	sigdelset(&stops, SIGCHLD);
+	signo = sigtimedwait(&stops, NULL, &zero);
+	return signo > 0 ? signo : 0;
+}
+
 static void drain(const sigset_t *set)
 {
 	struct timespec zero = { 0, 0 };
@@ -357,7 +378,7 @@ int sf__keeper_run(sf_group *g)
 	struct keeper k = { .g = g };
 	struct result *res;
 	sigset_t saved;
-	int subreaper = 0, status;
+	int subreaper = 0, status, early;
 
 	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -376,9 +397,10 @@ int sf__keeper_run(sf_group *g)
 	sigprocmask(SIG_BLOCK, &k.set, &saved);
 	keeper_pid = getpid();
 	fflush(NULL); /* or both would write what the caller buffered */
+	early = take_early_stop(&k.set);
 	k.master = k.master_pid = fork();
 	if (k.master == 0)
-		master(g, res);
+		master(g, res, early);
 	if (k.master < 0) { /* as for a task's fork (stopflagd(8)): 71 */
 		g->stop.cause = (struct sf_cause){ SF_REASON_START_FAILED, errno,
 					      keeper_pid };
