@@ -720,7 +720,8 @@ SF_EXPORT int sf_group_set_hooks(sf_group *group,
  *     (getpid()) is not theirs.  Tasks' master is that process.
  *   - The caller's SIGINT, SIGTERM, SIGQUIT and SIGHUP are blocked and
  *     forwarded to the master (the cause then names the master's pid);
- *     one that comes before the master exists is forwarded once it does.
+ *     one already pending when sf_group_run() is called stops the group
+ *     before any task starts.
  *     SIGCHLD is blocked and taken with sigwaitinfo(): the keeper reaps
  *     every child it has, the master and whatever is re-parented to it.
  *   - If the keeper is killed, the master (PR_SET_PDEATHSIG with SIGPWR;
