@@ -750,10 +750,13 @@ SF_EXPORT int sf_group_set_keeper(sf_group *group, bool keeper);
  * sf_group_run - start every task and supervise them until the group stops.
  *
  * The calling process becomes the master: it installs handlers for SIGINT,
- * SIGTERM, SIGQUIT and SIGHUP (they set the flag, reason SIGNAL) and
- * SIGCHLD (unblocking those five while it runs), becomes a child subreaper,
- * and sleeps on a doorbell that SIGCHLD and every flag set ring; it never
- * polls.  Once the flag is set, every task gets its stop signal (then
+ * SIGTERM, SIGQUIT and SIGHUP (they set the flag, reason SIGNAL), SIGCHLD
+ * and SIGIO (a task's notify socket has a message: see
+ * sf_group_set_ready_mode()), unblocking those six while it runs, becomes
+ * a child subreaper, and sleeps on a doorbell that SIGCHLD, SIGIO and
+ * every flag set ring; it never polls.  Tasks start in the order they
+ * were added, each once the tasks it is after are ready
+ * (sf_group_set_after()).  Once the flag is set, every task gets its stop signal (then
  * SIGCONT, so that a stopped task acts on it), and after the grace period
  * whatever is left gets SIGKILL, whole process groups included.  When a task ends, whatever is left in its process group gets
  * SIGKILL.  Adopted descendants get SIGTERM at the stop, SIGKILL after the

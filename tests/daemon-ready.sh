@@ -9,6 +9,7 @@
 #     NOTIFY_SOCKET) sees stopflagd's READY=1 once, and only after the last
 #     task said it is ready; what the tasks say to their own sockets
 #     (their READY=1, their STATUS=) never reaches it;
+#   - a cycle of `after` is refused and named in full;
 #   - a task not ready within its ready-timeout stops the group: exit 69,
 #     no sooner than the timeout, the cause in the log.
 # The listener part is skipped when stopflagd was built without systemd.
@@ -106,6 +107,13 @@ if [ -n "$with_systemd" ]; then
 else
 	echo "skip: stopflagd has no systemd notification (or no python3): no listener"
 fi
+
+# A cycle is named in full, at the line of the after it is named from.
+run --check -c "$top_srcdir/tests/daemon-bad/after-cycle.conf"
+[ "$rc" -eq 78 ] || fail "a cycle: exit status $rc, not 78"
+grep -q 'after-cycle.conf:9: \[task a\] after: a cycle, .*: a -> c -> b -> a$' "$dir/err" ||
+	fail "the cycle is not named: $(cat "$dir/err")"
+ok "a cycle is refused and named: a -> c -> b -> a"
 
 config timeout.conf <<EOF
 [task slow]

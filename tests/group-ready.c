@@ -10,7 +10,9 @@
  *   - restarts keep the order: under rest-for-one a task after the one
  *     that ended is restarted with it even if added before it, and starts
  *     again only after its dependency's new ready; one-for-all the same;
- *     under one-for-one the dependent keeps running;
+ *     under one-for-one the dependent keeps running; a temporary task
+ *     still waiting for its first start when the others restart keeps
+ *     waiting, and starts;
  *   - a READY=1 from a task's earlier start (a helper that outlived it)
  *     is refused and does not count for the new start;
  *   - a READY=1 from another uid does not count (as root only);
@@ -48,6 +50,7 @@
  *   W  wait for a stop (ready only if its mode is `started`)
  *   N  never ready: wait for a stop
  *   0  exit 0 at once, never ready
+ *   X  exit 1 at once
  *   e  ready at once, then exit 0 after 50 ms
  *   H  fork a helper (its own session) that says READY once this task
  *      has started again, then exit 1 without being ready
@@ -125,6 +128,8 @@ static int node_task(sf_task *task, void *arg)
 		return gu_task_wait(task, NULL);
 	case '0':
 		return 0;
+	case 'X':
+		return 1;
 	case 'e':
 		say_ready(task, n, run);
 		sf_task_sleep(task, 50);
@@ -383,6 +388,28 @@ static void test_restart_one_for_one(void **state)
 	sf_group_destroy(g);
 }
 
+/* c fails before a is ready: one-for-all restarts a and c; b, temporary
+ * and still waiting for a, must still start once a is ready. */
+static void test_waiting_temporary_survives_restart(void **state)
+{
+	struct node *a = node("R", 100), *b = node("Q", 0), *c = node("XW", 0);
+	sf_group *g = group();
+	int ia, ib;
+
+	(void)state;
+	tu_watchdog(30, "waiting temporary");
+	assert_int_equal(sf_group_set_strategy(g, SF_ONE_FOR_ALL), 0);
+	ia = add(g, "a", a, SF_READY_NOTIFY, SF_PERMANENT);
+	ib = add(g, "b", b, SF_READY_STARTED, SF_TEMPORARY);
+	add(g, "c", c, SF_READY_STARTED, SF_PERMANENT);
+	assert_int_equal(sf_group_set_after(g, ib, ia), 0);
+	gu_run_expect(g, 0, SF_REASON_REQUEST, 0, "b");
+	assert_int_equal(b->runs, 1);
+	assert_true(c->runs >= 2);
+	assert_true(b->start[0] >= a->ready[a->runs - 1]);
+	sf_group_destroy(g);
+}
+
 /* ------------------------------------------- what must not count */
 
 static void test_stale_ready_refused(void **state)
@@ -513,6 +540,7 @@ GU_MAIN(GU_TEST(test_setters), GU_TEST(test_order_300ms),
 	GU_TEST(test_order_many), GU_TEST(test_on_ready_waits_for_all),
 	GU_TEST(test_ready_timeout), GU_TEST(test_restart_rest_for_one),
 	GU_TEST(test_restart_one_for_all), GU_TEST(test_restart_one_for_one),
+	GU_TEST(test_waiting_temporary_survives_restart),
 	GU_TEST(test_stale_ready_refused), GU_TEST(test_foreign_uid_ignored),
 	GU_TEST(test_ready_after_stop_ignored),
 	GU_TEST(test_dependency_gone_unready), GU_TEST(test_dependency_done))

@@ -1,6 +1,7 @@
 /*
  * order.c - `after` resolved and checked: names, never-ready tasks and
- * cycles (a depth-first search whose back edges are the cycles).
+ * cycles (a depth-first search, with a stack of its own, whose back
+ * edges are the cycles).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -74,6 +75,7 @@ struct search {
 	struct sfd_diag *d;
 	char *color;
 	int *path;   /* the grey tasks, in the order they were entered */
+	size_t *edge; /* per task: the next of its `after` to follow */
 	int depth;
 	bool nomem;
 };
@@ -102,27 +104,37 @@ static void report_cycle(struct search *s, int from)
 	free(text);
 }
 
-static void visit(struct search *s, int id)
+static void enter(struct search *s, int id)
 {
-	const struct sfd_task_conf *t = &s->cfg->tasks[id];
-
 	s->color[id] = GREY;
 	s->path[s->depth++] = id;
-	for (size_t k = 0; k < t->n_after; k++) {
-		int next = t->after_ids[k];
+}
 
+/* Every task reachable from root, each edge once. */
+static void search_from(struct search *s, int root)
+{
+	enter(s, root);
+	while (s->depth > 0) {
+		int id = s->path[s->depth - 1], next;
+		const struct sfd_task_conf *t = &s->cfg->tasks[id];
+		size_t k = s->edge[id]++;
+
+		if (k >= t->n_after) { /* every edge of it followed */
+			s->color[id] = BLACK;
+			s->depth--;
+			continue;
+		}
+		next = t->after_ids[k];
 		if (next < 0 || s->color[next] == BLACK)
 			continue;
 		if (s->color[next] == WHITE) {
-			visit(s, next);
+			enter(s, next);
 			continue;
 		}
 		for (int i = 0; i < s->depth; i++) /* grey: a back edge */
 			if (s->path[i] == next)
 				report_cycle(s, i);
 	}
-	s->depth--;
-	s->color[id] = BLACK;
 }
 
 int sfd_order_check(struct sfd_config *cfg, struct sfd_diag *d)
@@ -133,12 +145,14 @@ int sfd_order_check(struct sfd_config *cfg, struct sfd_diag *d)
 		return -ENOMEM;
 	s.color = calloc(cfg->n_tasks + 1, 1);
 	s.path = calloc(cfg->n_tasks + 1, sizeof(*s.path));
-	if (!s.color || !s.path)
+	s.edge = calloc(cfg->n_tasks + 1, sizeof(*s.edge));
+	if (!s.color || !s.path || !s.edge)
 		s.nomem = true;
 	for (size_t i = 0; i < cfg->n_tasks && !s.nomem; i++)
 		if (s.color[i] == WHITE)
-			visit(&s, (int)i);
+			search_from(&s, (int)i);
 	free(s.color);
 	free(s.path);
+	free(s.edge);
 	return s.nomem ? -ENOMEM : 0;
 }

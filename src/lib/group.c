@@ -354,27 +354,40 @@ int sf_group_set_ready_timeout(sf_group *g, int task_id, int timeout_ms)
 }
 
 /* Whether task `to` can be reached from `from` along `after` (from
- * waits for to, directly or through others); seen has ntasks entries. */
-static bool waits_for(const sf_group *g, int from, int to, bool *seen)
+ * waits for to, directly or through others).  A search with a stack of
+ * its own: each task is pushed once (seen), so ntasks entries do. */
+static int waits_for(const sf_group *g, int from, int to)
 {
-	const struct sf_task *t = g->tasks[from];
+	bool *seen = calloc((size_t)g->ntasks, sizeof(*seen));
+	int *stack = calloc((size_t)g->ntasks, sizeof(*stack));
+	int n = 0, found = 0;
 
-	if (from == to)
-		return true;
-	if (seen[from])
-		return false;
+	if (!seen || !stack) {
+		free(seen);
+		free(stack);
+		return -ENOMEM;
+	}
+	stack[n++] = from;
 	seen[from] = true;
-	for (int i = 0; i < t->nafter; i++)
-		if (waits_for(g, t->after[i], to, seen))
-			return true;
-	return false;
+	while (n > 0 && !found) {
+		const struct sf_task *t = g->tasks[stack[--n]];
+
+		found = t->id == to;
+		for (int i = 0; i < t->nafter; i++)
+			if (!seen[t->after[i]]) {
+				seen[t->after[i]] = true;
+				stack[n++] = t->after[i];
+			}
+	}
+	free(seen);
+	free(stack);
+	return found;
 }
 
 int sf_group_set_after(sf_group *g, int task_id, int after_id)
 {
 	struct sf_task *t;
-	bool *seen, loop;
-	int *after, err = task_settable(g, task_id);
+	int *after, loop, err = task_settable(g, task_id);
 
 	if (err == 0 && (after_id < 0 || after_id >= g->ntasks))
 		err = -ENOENT;
@@ -384,13 +397,9 @@ int sf_group_set_after(sf_group *g, int task_id, int after_id)
 	for (int i = 0; i < t->nafter; i++)
 		if (t->after[i] == after_id)
 			return 0;
-	seen = calloc((size_t)g->ntasks, sizeof(*seen));
-	if (!seen)
-		return -ENOMEM;
-	loop = waits_for(g, after_id, task_id, seen);
-	free(seen);
-	if (loop)
-		return -ELOOP;
+	loop = waits_for(g, after_id, task_id);
+	if (loop != 0)
+		return loop < 0 ? loop : -ELOOP;
 	after = realloc(t->after, (size_t)(t->nafter + 1) * sizeof(*after));
 	if (!after)
 		return -ENOMEM;

@@ -60,7 +60,7 @@ static int notify_setup(int fd)
 /* "@NAME" for the abstract name fd is bound to, into addr. */
 static int notify_name(int fd, char *addr, size_t size)
 {
-	struct sockaddr_un sa;
+	struct sockaddr_un sa = { 0 };
 	socklen_t len = sizeof(sa);
 	size_t n;
 
@@ -140,10 +140,13 @@ static void log_status(const sf_group *g, const struct sf_task *t,
 		       const char *text, size_t len)
 {
 	char line[256];
-	size_t n = len < sizeof(line) - 1 ? len : sizeof(line) - 1;
+	size_t n;
 
-	for (size_t i = 0; i < n; i++)
-		line[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+	for (n = 0; n < len && n < sizeof(line) - 1; n++) {
+		line[n] = text[n];
+		if (text[n] < 0x20 || text[n] >= 0x7f)
+			line[n] = '?';
+	}
 	line[n] = '\0';
 	sf__log(g, LOG_INFO, "task %s: status: %s", t->name, line);
 }

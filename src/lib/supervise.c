@@ -310,10 +310,11 @@ static void up_cycle(sf_group *g, struct sf_task *t, int status)
 }
 
 /* A task that is not running is restarted with the others, unless it is
- * temporary (as OTP does it). */
+ * temporary (as OTP does it).  One still waiting for its first start (for
+ * the tasks it is after) keeps waiting, temporary or not. */
 static void down_cycle(sf_group *g, struct sf_task *t, int status)
 {
-	t->rerun = t->restart != SF_TEMPORARY;
+	t->rerun = t->rerun || t->restart != SF_TEMPORARY;
 }
 
 static void cycling_ended(sf_group *g, struct sf_task *t, int status)
