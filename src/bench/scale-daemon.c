@@ -3,7 +3,7 @@
  * (`sleep 1000`) or N heartbeat tasks (function tasks, forked), started
  * with NOTIFY_SOCKET naming a datagram socket of ours.  The start runs
  * from just before the spawn of stopflagd until its READY=1 arrives (sent
- * once every task has started), the stop from the SIGTERM to the process
+ * once every task is ready), the stop from the SIGTERM to the process
  * we started (the keeper) until it is reaped, which it is only after its
  * master reaped every task.  Its log goes to a file beside the config, as
  * a daemon's log goes somewhere; ΣPss counts the keeper, the master and

@@ -7,7 +7,7 @@
 #ifndef SFD_NOTIFY_H
 #define SFD_NOTIFY_H
 
-/* READY=1 with STATUS=status: every task has started. */
+/* READY=1 with STATUS=status: every task is ready. */
 void sfd_notify_ready(const char *status);
 
 /* STOPPING=1 with STATUS=status: the stop began. */
