@@ -64,41 +64,42 @@ enum sf__event {
 };
 
 struct sf_task {
-	/* What the task's own process uses; fork() hands it a copy. */
+	/* What the task's own process uses; fork() hands it a copy.  (Each
+	 * half is ordered by size, wide fields first: no padding between.) */
 	char *name;
 	sf_task_fn *fn;           /* a function task, or NULL */
 	void *arg;
 	char **argv;              /* an exec task (NULL-terminated), or NULL */
-	bool no_flag;             /* an exec task not given the flag's fd */
 	struct sf__option *options;
+	sf_flag *flag;            /* the group's */
+	sigset_t stops;           /* the signals that stop this task alone */
 	int noptions;
 	int stop_signal;
-	sf_flag *flag;            /* the group's */
-	bool stop_all;            /* the strategy is SF_STOP_ALL */
 	pid_t master;             /* the master's pid, saved before fork() */
-	sigset_t stops;           /* the signals that stop this task alone */
 	int output;               /* enum sf_output, or -1: the group's */
 	enum sf_ready ready_mode;
+	bool no_flag;             /* an exec task not given the flag's fd */
+	bool stop_all;            /* the strategy is SF_STOP_ALL */
 	char notify_addr[32];     /* "@NAME" of this start's notify socket */
 
 	/* What only the master uses. */
+	int64_t kill_at;          /* CLOCK_MONOTONIC ns of its SIGKILL, or 0 */
+	int64_t ready_by;         /* CLOCK_MONOTONIC ns of its ready-timeout, or 0 */
+	int64_t started_ns;       /* CLOCK_MONOTONIC ns of pid's start, or 0 */
+	long starts;              /* processes started (status.c: restarts) */
+	int *after;               /* ids of the tasks it starts after */
+	int nafter;
 	int id;
 	enum sf_restart restart;
 	enum sf__state state;
 	pid_t pid;                /* its process while unreaped, else 0 */
 	pid_t last_pid;           /* the last one, to name a cause later */
 	int pidfd;                /* a pidfd for pid, or -1 */
-	bool rerun;               /* start it again once no sibling cycles */
-	int64_t kill_at;          /* CLOCK_MONOTONIC ns of its SIGKILL, or 0 */
-	bool ready;            /* said ready since its last start */
-	long starts;              /* processes started (status.c: restarts) */
-	int64_t started_ns;       /* CLOCK_MONOTONIC ns of pid's start, or 0 */
-	bool was_ready;           /* its last start had been ready when it ended */
 	int notify_fd;            /* this start's notify socket, or -1 */
 	int ready_timeout_ms;     /* 0: none */
-	int64_t ready_by;         /* CLOCK_MONOTONIC ns of its ready-timeout, or 0 */
-	int *after;               /* ids of the tasks it starts after */
-	int nafter;
+	bool rerun;               /* start it again once no sibling cycles */
+	bool ready;               /* said ready since its last start */
+	bool was_ready;           /* its last start had been ready when it ended */
 	bool cycle_mark;          /* scratch: restarted with the task that ended */
 };
 
