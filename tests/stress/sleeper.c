@@ -30,21 +30,22 @@
 
 static const char script[] =
 	"# stopflag-stress: a shell task of the fault campaign (sleeper.c)\n"
-	"# $1 stress-task, $2 stopflag, $3 task index, $4 the loop's sleep,\n"
-	"# $5 the stop-all code, $6 the task's stop signal.\n"
-	"trap '' TERM \"$6\"\n"
-	"st=$1 stopflag=$2 idx=$3\n"
+	"# $1 task index, $2 the loop's sleep, $3 the stop-all code, $4 the\n"
+	"# task's stop signal; $st and $stopflag are set above, so that the\n"
+	"# command line stays short (libinih reads lines of 198 characters).\n"
+	"trap '' TERM \"$4\"\n"
+	"idx=$1\n"
 	"left=$(\"$st\" \"$idx\" sh-begin $$) || exit 90\n"
 	"if [ \"$left\" != - ]; then\n"
 	"\tif [ \"$left\" -eq 0 ] || \"$stopflag\" sleep \"${left}ms\"; then\n"
 	"\t\t\"$st\" \"$idx\" sh-act $$\n"
-	"\t\t\"$stopflag\" stop-all \"$5\"\n"
+	"\t\t\"$stopflag\" stop-all \"$3\"\n"
 	"\t\t\"$st\" \"$idx\" sh-acted\n"
 	"\tfi\n"
 	"fi\n"
 	"rc=0\n"
 	"while [ \"$rc\" -eq 0 ]; do\n"
-	"\t\"$stopflag\" sleep \"$4\"\n"
+	"\t\"$stopflag\" sleep \"$2\"\n"
 	"\trc=$?\n"
 	"done\n"
 	"exec \"$st\" \"$idx\" sh-woke \"$rc\"\n";
@@ -55,8 +56,16 @@ int st_sleeper_write(struct st_paths *paths)
 
 	snprintf(paths->sleeper, sizeof(paths->sleeper), "%s/sleeper.sh",
 		 paths->dir);
+	if (strchr(paths->task, '\'') || strchr(paths->stopflag, '\'')) {
+		fprintf(stderr, "stress: a quote in %s or %s\n", paths->task,
+			paths->stopflag);
+		paths->sleeper[0] = '\0';
+		return -1;
+	}
 	f = fopen(paths->sleeper, "w");
-	if (!f || fputs(script, f) < 0 || fclose(f) != 0) {
+	if (!f || fprintf(f, "st='%s' stopflag='%s'\n", paths->task,
+			  paths->stopflag) < 0 ||
+	    fputs(script, f) < 0 || fclose(f) != 0) {
 		fprintf(stderr, "stress: %s: %s\n", paths->sleeper,
 			strerror(errno));
 		paths->sleeper[0] = '\0';
@@ -76,8 +85,6 @@ void st_sleeper_argv(const struct st_task_plan *t, int idx,
 	snprintf(out->num[3], sizeof(out->num[3]), "%d", t->stop_signal);
 	out->argv[n++] = (char *)"/bin/sh";
 	out->argv[n++] = (char *)paths->sleeper;
-	out->argv[n++] = (char *)paths->task;
-	out->argv[n++] = (char *)paths->stopflag;
 	for (int i = 0; i < 4; i++)
 		out->argv[n++] = out->num[i];
 	out->argv[n] = NULL;

@@ -353,7 +353,9 @@ static void scenario(struct run *run, unsigned index)
 	alarm((unsigned)(tu_bound_ms(ST_HARD_MS) / 1000 + 30));
 	if (sh->sc.daemon &&
 	    (st_daemon_config(&sh->sc, &run->paths, run->paths.config) < 0 ||
-	     ftruncate(run->log_fd, 0) < 0)) {
+	     ftruncate(run->log_fd, 0) < 0 ||
+	     lseek(run->log_fd, 0, SEEK_SET) < 0)) { /* or the log starts
+						      * with a hole */
 		perror("stress: daemon config");
 		exit(2);
 	}

@@ -297,8 +297,8 @@ void st_master_main(struct st_shared *sh, int shm_fd,
 /* Write the shell tasks' script into paths->dir (paths->sleeper); 0, or
  * -1 after saying why. */
 int st_sleeper_write(struct st_paths *paths);
-/* The words that run shell task idx: `/bin/sh SCRIPT stress-task stopflag
- * IDX SLEEP CODE STOP-SIGNAL`, in buf (ST_SLEEPER_WORDS pointers into
+/* The words that run shell task idx: `/bin/sh SCRIPT IDX SLEEP CODE
+ * STOP-SIGNAL` (the script names stress-task and stopflag itself), in buf (ST_SLEEPER_WORDS pointers into
  * it, NULL-terminated). */
 #define ST_SLEEPER_WORDS 10
 struct st_sleeper_argv {
