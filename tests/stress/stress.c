@@ -71,6 +71,7 @@ struct run {
 	unsigned daemon_runs;
 	unsigned shells, shells_woke, shell_requests; /* shell processes */
 	int64_t worst_stop_ns;
+	struct st_order_count order; /* ordered pairs judged */
 };
 
 static struct st_proc strays[ST_MAX_PROCS];
@@ -379,6 +380,7 @@ static void scenario(struct run *run, unsigned index)
 	observe(run, pid, killed, &obs);
 	st_oracle(sh, &ex);
 	bad = st_check(sh, &ex, &obs);
+	st_order_check(sh, &run->order, NULL, 0);
 	st_sweep(3000);
 	alarm(0);
 	run->violations += bad;
@@ -418,14 +420,15 @@ int main(void)
 	       "killed %u, start-failed %u, other %u; stopflagd runs %u; "
 	       "master SIGKILLed %u (leaving %u processes beyond its reach); "
 	       "scribbled %u; oracle gave up %u; slowest stop %.0fms after t0; "
-	       "shell tasks %u (woke by the flag %u, stop-all %u)\n",
+	       "shell tasks %u (woke by the flag %u, stop-all %u); "
+	       "ordered pairs judged %u (the later task started in %u)\n",
 	       run.by_reason[SF_REASON_SIGNAL], run.by_reason[SF_REASON_REQUEST],
 	       run.by_reason[SF_REASON_EXITED], run.by_reason[SF_REASON_KILLED],
 	       run.by_reason[SF_REASON_START_FAILED],
 	       run.by_reason[SF_REASON_NONE] + run.by_reason[SF_REASON_PARENT_DIED],
 	       run.daemon_runs, run.master_kills, run.beyond_reach, run.relaxed, run.overflow,
 	       (double)run.worst_stop_ns / 1e6, run.shells, run.shells_woke,
-	       run.shell_requests);
+	       run.shell_requests, run.order.pairs, run.order.started);
 	printf("stress: %u scenarios, %d violations, seed %" PRIu64 "\n",
 	       run.done, run.violations, run.seed);
 	return run.violations ? 1 : 0;
