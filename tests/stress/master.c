@@ -185,7 +185,7 @@ static sf_group *build(struct st_shared *sh, const struct st_paths *paths)
 
 		if ((t->ready_ms > 0 &&
 		     (err = sf_group_set_ready_mode(g, i, SF_READY_NOTIFY)) < 0) ||
-		    (t->after > 0 &&
+		    (t->after > 0 && sh->sabotage != ST_SABOTAGE_ORDER &&
 		     (err = sf_group_set_after(g, i, t->after - 1)) < 0))
 			fail_setup(sh, 30 + i, err);
 	}

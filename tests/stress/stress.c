@@ -16,7 +16,7 @@
  *   STRESS_WAKE_MS=MS    how soon a shell task's sleep loop must end after
  *                        the stop (default 500; 2500 under SF_SLOW)
  *   STRESS_SABOTAGE=WHAT the master breaks a promise on purpose (stray,
- *                        zombie, late, status), to show the checks catch it
+ *                        zombie, late, status, order), to show the checks catch it
  *
  * Each scenario: generate the plan, fork the master (master.c), fire the
  * faults (inject.c), wait for the master, wait for the rest to go if the
@@ -135,7 +135,7 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 static int sabotage_from_env(void)
 {
 	static const char *const names[] = { "", "stray", "zombie", "late",
-					     "status" };
+					     "status", "order" };
 	const char *s = getenv("STRESS_SABOTAGE");
 
 	for (int i = 0; s && *s && i < (int)(sizeof(names) / sizeof(*names)); i++)
@@ -143,7 +143,7 @@ static int sabotage_from_env(void)
 			return i;
 	if (s && *s) {
 		fprintf(stderr, "stress: STRESS_SABOTAGE=%s: not one of stray, "
-			"zombie, late, status\n", s);
+			"zombie, late, status, order\n", s);
 		exit(2);
 	}
 	return ST_SABOTAGE_NONE;

@@ -187,6 +187,7 @@ enum st_sabotage {
 	ST_SABOTAGE_ZOMBIE, /* return with an unreaped child */
 	ST_SABOTAGE_LATE,   /* return grace + 2 s late */
 	ST_SABOTAGE_STATUS, /* report a wrong exit status */
+	ST_SABOTAGE_ORDER,  /* start every task at once, none after another */
 };
 
 struct st_shared {
