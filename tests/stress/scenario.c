@@ -17,7 +17,7 @@
 #define ST_TERMINATOR_LATE_MS 1500
 /* The share of ordered pairs whose first task takes ST_READY_LONG_MS to
  * be ready (the others take a few ms): the terminator waits for it. */
-#define ST_ORDER_LONG_PERCENT 20
+#define ST_ORDER_LONG_PERCENT 15
 /* When a task that says it is ready after ready_ms has said so, at the
  * latest on a quiet machine (the master forks it first). */
 #define ST_READY_LAG_MS 20
@@ -217,7 +217,7 @@ static void gen_order(struct st_rng *r, struct st_scenario *sc)
 {
 	int a = 0, first = 1;
 	int ready_ms = st_rng_chance(r, ST_ORDER_LONG_PERCENT) ?
-		       ST_READY_LONG_MS : st_rng_range(r, 5, 40);
+		       ST_READY_LONG_MS : st_rng_range(r, 2, 20);
 
 	while (a < sc->ntasks && sc->task[a].kind != ST_FN)
 		a++;
