@@ -676,6 +676,130 @@ static void test_no_wake_rule_without_a_flag(void **state)
 	assert_true(woke_in_time(o));
 }
 
+/* ---------------------------------------------------------------- order */
+
+/* Task b after task a (sf_group_set_after()); a says it is ready (its
+ * incarnation inc, 0-based) at `at` ms. */
+static void after(int b, int a)
+{
+	sh.sc.task[a].ready_ms = 10;
+	sh.sc.task[b].after = a + 1;
+}
+
+static void ready(int a, int inc, int at)
+{
+	sh.task[a].ready_ns[inc] = T0 + MS(at);
+}
+
+static int order_broken(struct st_order_count *count)
+{
+	char why[200] = "";
+	int bad = st_order_check(&sh, count, why, sizeof(why));
+
+	assert_int_equal(bad, why[0] != 0);
+	return bad;
+}
+
+/* The later task's first start comes after the other's ready record, not
+ * a nanosecond before; no window excuses it (the ready record comes before
+ * the task says it, the start record after the fork). */
+static void test_order_start_after_ready(void **state)
+{
+	struct st_order_count count = { 0 };
+
+	scenario(SF_ONE_FOR_ONE, 3, 3);
+	after(2, 0);
+	incarnation(0, 201, 1);
+	incarnation(1, 202, 2);
+	ready(0, 0, 300);
+	incarnation(2, 203, 301);
+	assert_false(order_broken(&count));
+	assert_int_equal(count.pairs, 1);
+	assert_int_equal(count.started, 1);
+	sh.task[2].start_ns[0] = T0 + MS(300);
+	assert_false(order_broken(NULL));
+	sh.task[2].start_ns[0] = T0 + MS(300) - 1;
+	assert_true(order_broken(NULL));
+	/* Its restarts are not the first start: they are not judged here. */
+	sh.task[2].start_ns[0] = T0 + MS(301);
+	incarnation(2, 204, 20);
+	assert_false(order_broken(NULL));
+	/* A task with no `after` is no pair. */
+	sh.sc.task[2].after = 0;
+	sh.task[2].start_ns[0] = T0 + MS(5);
+	count = (struct st_order_count){ 0 };
+	assert_false(order_broken(&count));
+	assert_int_equal(count.pairs, 0);
+}
+
+/* The first task killed before it said it is ready: the later one waits
+ * for a restarted process of it to say so.  Any incarnation's ready
+ * counts, the first one's, not the last one's. */
+static void test_order_ready_of_a_restart(void **state)
+{
+	scenario(SF_ONE_FOR_ONE, 2, 3);
+	after(1, 0);
+	incarnation(0, 201, 1);
+	fault(ST_F_KILL_TASK, 0, 201, 5, 0);
+	incarnation(0, 202, 8);
+	ready(0, 1, 200);
+	incarnation(1, 203, 150);
+	assert_true(order_broken(NULL));
+	sh.task[1].start_ns[0] = T0 + MS(210);
+	assert_false(order_broken(NULL));
+
+	/* Ready at 50 ms, killed, ready again at 300 ms: a start at 60 ms
+	 * came after a ready record. */
+	ready(0, 0, 50);
+	ready(0, 1, 300);
+	sh.task[1].start_ns[0] = T0 + MS(60);
+	assert_false(order_broken(NULL));
+	sh.task[1].start_ns[0] = T0 + MS(40);
+	assert_true(order_broken(NULL));
+}
+
+/* Never ready: the later task must never start.  One that did not is a
+ * pair judged, with no start. */
+static void test_order_never_ready(void **state)
+{
+	struct st_order_count count = { 0 };
+
+	scenario(SF_STOP_ALL, 2, 3);
+	after(1, 0);
+	incarnation(0, 201, 1);
+	fault(ST_F_KILL_TASK, 0, 201, 5, 0);
+	assert_false(order_broken(&count));
+	assert_int_equal(count.pairs, 1);
+	assert_int_equal(count.started, 0);
+	incarnation(1, 202, 30);
+	assert_true(order_broken(&count));
+	assert_int_equal(count.pairs, 2);
+	assert_int_equal(count.started, 1);
+}
+
+/* A task after another is not forked in the first round of starts: its
+ * late start does not stretch the round, in which an end would take
+ * effect as late as the round's end and let a later signal win. */
+static void test_after_task_is_not_in_the_first_round(void **state)
+{
+	scenario(SF_STOP_ALL, 3, 3);
+	after(1, 0);
+	incarnation(0, 201, 1);
+	incarnation(2, 203, 3);
+	ready(0, 0, 300);
+	incarnation(1, 202, 305);
+	fault(ST_F_KILL_TASK, 2, 203, 10, 0);
+	fault(ST_F_SIGNAL_MASTER, -1, MASTER, 100, SIGHUP);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_KILLED, SIGKILL, 137, 2, 10));
+
+	sh.sc.task[1].after = 0; /* then it was in the round */
+	oracle();
+	assert_int_equal(ex.n, 2);
+	assert_true(allowed(SF_REASON_SIGNAL, SIGHUP, 0, -1, 100));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -706,6 +830,10 @@ int main(void)
 		cmocka_unit_test(test_shell_wakes_at_the_stop),
 		cmocka_unit_test(test_shell_excused_from_waking),
 		cmocka_unit_test(test_no_wake_rule_without_a_flag),
+		cmocka_unit_test(test_order_start_after_ready),
+		cmocka_unit_test(test_order_ready_of_a_restart),
+		cmocka_unit_test(test_order_never_ready),
+		cmocka_unit_test(test_after_task_is_not_in_the_first_round),
 	};
 
 	/* The window these plans are drawn for, whatever the build

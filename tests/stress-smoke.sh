@@ -3,7 +3,8 @@
 # long one is make stress), and proof that its checks can fail: with
 # STRESS_SABOTAGE the master breaks one promise on purpose (leaves a
 # process behind, returns with an unreaped child, returns late, reports a
-# wrong status) and each must be reported as a violation; and shell tasks
+# wrong status, starts tasks before those they are after are ready) and
+# each must be reported as a violation; and shell tasks
 # given a stopflag whose sleep does not hear the stop must be reported for
 # outliving it.
 : "${top_builddir:?}"
@@ -45,6 +46,15 @@ for s in stray:'still there' zombie:'still below the master' \
 		status=1
 	}
 done
+# A master that leaves out sf_group_set_after(): scenario 16 of this seed
+# has tasks after t0, which says it is ready only 300 ms after its start.
+if run '^stress: 1 scenarios, 1 violations, seed 7$' \
+	STRESS_SEED=7 STRESS_ONLY=16 STRESS_DAEMON=0 STRESS_SABOTAGE=order; then
+	grep -A3 '^stress: VIOLATION' "$out" | grep -q 'after t0, started at' || {
+		echo "FAIL: sabotage order: no violation saying a task started early"
+		status=1
+	}
+fi
 # A stopflag whose sleep is a plain sleep, deaf to the stop (the rest is
 # the real one): scenario 5 of this seed has two shell tasks looping on
 # it, a grace of 250 ms and a stop long after they started.

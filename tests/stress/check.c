@@ -268,6 +268,10 @@ static void print_trace(const struct st_shared *sh)
 			if (r->woke_ns[k])
 				printf(", pid %d woke at %.1fms", (int)r->pid[k],
 				       rel_ms(sh, r->woke_ns[k]));
+		for (int k = 0; k < r->incarnations && k < ST_MAX_INCARNATIONS; k++)
+			if (r->ready_ns[k])
+				printf(", pid %d ready at %.1fms", (int)r->pid[k],
+				       rel_ms(sh, r->ready_ns[k]));
 		printf("\n");
 	}
 }
@@ -323,6 +327,14 @@ static void print_result(const struct st_shared *sh, const struct st_expect *ex,
 	}
 }
 
+static void check_order(const struct st_shared *sh, struct verdict *v)
+{
+	char why[200];
+
+	if (st_order_check(sh, NULL, why, sizeof(why)))
+		violation(v, "%s", why);
+}
+
 int st_check(const struct st_shared *sh, const struct st_expect *ex,
 	     const struct st_observed *obs)
 {
@@ -330,6 +342,7 @@ int st_check(const struct st_shared *sh, const struct st_expect *ex,
 
 	check_master(sh, ex, obs, &v);
 	check_leftovers(sh, obs, &v);
+	check_order(sh, &v);
 	if (v.n == 0)
 		return 0;
 	printf("stress: VIOLATION in scenario %u of seed %llu: %s\n",

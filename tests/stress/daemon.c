@@ -54,6 +54,10 @@ static void task_section(FILE *f, const struct st_task_plan *t, int i,
 	}
 	fprintf(f, "restart = %s\nstop-signal = %d\n", restarts[t->restart],
 		t->stop_signal);
+	if (t->ready_ms > 0)
+		fprintf(f, "ready = notify\n");
+	if (t->after > 0)
+		fprintf(f, "after = t%d\n", t->after - 1);
 }
 
 int st_daemon_config(const struct st_scenario *sc, const struct st_paths *paths,

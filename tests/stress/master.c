@@ -179,6 +179,16 @@ static sf_group *build(struct st_shared *sh, const struct st_paths *paths)
 		    (err = sf_group_set_stop_signal(g, id, t->stop_signal)) < 0)
 			fail_setup(sh, 20 + i, err);
 	}
+	/* Once every task is there: one may be after a later one. */
+	for (int i = 0; i < sc->ntasks; i++) {
+		const struct st_task_plan *t = &sc->task[i];
+
+		if ((t->ready_ms > 0 &&
+		     (err = sf_group_set_ready_mode(g, i, SF_READY_NOTIFY)) < 0) ||
+		    (t->after > 0 && sh->sabotage != ST_SABOTAGE_ORDER &&
+		     (err = sf_group_set_after(g, i, t->after - 1)) < 0))
+			fail_setup(sh, 30 + i, err);
+	}
 	return g;
 }
 

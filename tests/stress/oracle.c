@@ -225,6 +225,14 @@ static void scribble_events(struct sim *s, const struct st_task_plan *p,
 		add_ev(s, r->action_ns, EV_SCRIBBLE, -1, 0, 0, 0);
 }
 
+/* Whether the master forks task k in its first round of starts: not a
+ * task that is after another, which starts once that one is ready, from
+ * the master's loop (sf_group_set_after()). */
+static int in_first_round(const struct st_shared *sh, int k)
+{
+	return sh->sc.task[k].after == 0;
+}
+
 /*
  * A start that fails in the group's first round of starts (task `task`,
  * or -2: any), after the master forked the `before` tasks ahead of it.
@@ -243,7 +251,7 @@ static void start_failed_event(struct sim *s, int task, int before, int err)
 	struct ev *e;
 
 	for (int k = 0; k < before && k < sh->sc.ntasks; k++)
-		if (sh->task[k].incarnations > 0 &&
+		if (in_first_round(sh, k) && sh->task[k].incarnations > 0 &&
 		    sh->task[k].start_ns[0] > late)
 			late = sh->task[k].start_ns[0];
 	if (late < 0)
@@ -322,7 +330,8 @@ static int64_t next_first_start(const struct st_shared *sh, int64_t t)
 	for (int k = 0; k < sh->sc.ntasks; k++) {
 		int64_t at = sh->task[k].start_ns[0];
 
-		if (sh->task[k].incarnations > 0 && at > t &&
+		if (in_first_round(sh, k) && sh->task[k].incarnations > 0 &&
+		    at > t &&
 		    (next == 0 || at < next))
 			next = at;
 	}
@@ -350,7 +359,7 @@ static void slow_first_round(struct sim *s)
 	int64_t round_end = 0;
 
 	for (int k = 0; k < sh->sc.ntasks; k++)
-		if (sh->task[k].incarnations > 0 &&
+		if (in_first_round(sh, k) && sh->task[k].incarnations > 0 &&
 		    sh->task[k].start_ns[0] > round_end)
 			round_end = sh->task[k].start_ns[0];
 	for (int i = 0; i < s->n; i++) {
@@ -887,6 +896,66 @@ int st_sleepers_check(const struct st_shared *sh, const struct st_outcome *o,
 		if (sh->sc.task[k].kind == ST_EXEC_SH &&
 		    sleeper_check(sh, k, o->at_ns, why, len))
 			return 1;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- order */
+
+/* The first record of task a saying it is ready, of any incarnation
+ * (recorded just before it said so), or 0: none. */
+static int64_t first_ready(const struct st_task_rec *a)
+{
+	int n = a->incarnations < ST_MAX_INCARNATIONS ? a->incarnations :
+							ST_MAX_INCARNATIONS;
+	int64_t first = 0;
+
+	for (int i = 0; i < n; i++)
+		if (a->ready_ns[i] && (first == 0 || a->ready_ns[i] < first))
+			first = a->ready_ns[i];
+	return first;
+}
+
+/*
+ * Task b is after task a: b's first process may start only once a is
+ * ready.  a records the moment just before it says so, b its start once
+ * it runs, so no window applies: b's first record comes after a's first
+ * ready record, of whichever incarnation (a killed before it was ready
+ * holds b back until a restarted process of a says it).  A b that never
+ * started is judged too: it broke nothing.  A start the record lost (b
+ * killed between counting and timing its start) is not judged.
+ */
+int st_order_check(const struct st_shared *sh, struct st_order_count *count,
+		   char *why, size_t len)
+{
+	for (int k = 0; k < sh->sc.ntasks && k < ST_MAX_TASKS; k++) {
+		const struct st_task_rec *b = &sh->task[k];
+		int a = sh->sc.task[k].after - 1;
+		int64_t ready, start = b->start_ns[0];
+
+		if (a < 0 || a >= sh->sc.ntasks || a == k)
+			continue;
+		if (b->incarnations > 0 && start == 0)
+			continue;
+		if (count) {
+			count->pairs++;
+			count->started += b->incarnations > 0;
+		}
+		if (b->incarnations == 0)
+			continue;
+		ready = first_ready(&sh->task[a]);
+		if (ready && ready <= start)
+			continue;
+		if (why && ready)
+			snprintf(why, len, "task t%d, after t%d, started at "
+				 "%.1fms, before t%d said it was ready (at "
+				 "%.1fms)", k, a, (double)(start - sh->t0_ns) / 1e6,
+				 a, (double)(ready - sh->t0_ns) / 1e6);
+		else if (why)
+			snprintf(why, len, "task t%d, after t%d, started at "
+				 "%.1fms, but t%d never said it was ready", k,
+				 a, (double)(start - sh->t0_ns) / 1e6, a);
+		return 1;
+	}
 	return 0;
 }
 

@@ -15,6 +15,12 @@
 /* Sometimes it comes only after grace + 1 s would have run out: a stop the
  * master missed must then show as a late stop, not be rescued. */
 #define ST_TERMINATOR_LATE_MS 1500
+/* The share of ordered pairs whose first task takes ST_READY_LONG_MS to
+ * be ready (the others take a few ms): the terminator waits for it. */
+#define ST_ORDER_LONG_PERCENT 15
+/* When a task that says it is ready after ready_ms has said so, at the
+ * latest on a quiet machine (the master forks it first). */
+#define ST_READY_LAG_MS 20
 
 static const int graces[] = { 0, 20, 100, 250 };
 /* A grace that tells a shell task that never wakes from a slow one: longer
@@ -196,6 +202,43 @@ static void gen_nproc(struct st_rng *r, struct st_scenario *sc)
 	sc->task[k].stubborn = 0;
 }
 
+/* An ordered pair, or more (sf_group_set_after()): the first function task, A, in
+ * ready mode notify that says it is ready after a delay (now and then a
+ * long one), and later tasks of ours after it.  A is permanent: one that
+ * ended before it was ready, never to return, would be a start failure of
+ * those after it (status 69), an outcome beyond the oracle's.  Those
+ * after A (tasks that record their start: function, exec and shell
+ * tasks) come later in the group: under rest-for-one they are then the
+ * ones restarted with it anyway.  Not under RLIMIT_NPROC, whose failing
+ * fork the oracle times by the first round of starts. */
+#define ST_READY_LONG_MS 300
+
+static void gen_order(struct st_rng *r, struct st_scenario *sc)
+{
+	int a = 0, first = 1;
+	int ready_ms = st_rng_chance(r, ST_ORDER_LONG_PERCENT) ?
+		       ST_READY_LONG_MS : st_rng_range(r, 2, 20);
+
+	while (a < sc->ntasks && sc->task[a].kind != ST_FN)
+		a++;
+	if (a >= sc->ntasks || sc->nproc_limit)
+		return;
+	for (int i = a + 1; i < sc->ntasks; i++) {
+		struct st_task_plan *t = &sc->task[i];
+
+		if ((t->kind != ST_FN && t->kind != ST_EXEC &&
+		     t->kind != ST_EXEC_SH) ||
+		    (!first && !st_rng_chance(r, 85)))
+			continue;
+		t->after = a + 1;
+		first = 0;
+	}
+	if (first)
+		return;
+	sc->task[a].ready_ms = ready_ms;
+	sc->task[a].restart = SF_PERMANENT;
+}
+
 /* A task that keeps erasing the page gets a signal to the master while it
  * does: the master must not lose that stop. */
 static void signal_during_zero_loop(struct st_rng *r, struct st_scenario *sc)
@@ -221,9 +264,13 @@ static int last_moment(const struct st_scenario *sc)
 {
 	int last = 0;
 
-	for (int i = 0; i < sc->ntasks; i++)
+	for (int i = 0; i < sc->ntasks; i++) {
 		if (sc->task[i].action != ST_ACT_NONE && sc->task[i].action_ms > last)
 			last = sc->task[i].action_ms;
+		if (sc->task[i].ready_ms &&
+		    sc->task[i].ready_ms + ST_READY_LAG_MS > last)
+			last = sc->task[i].ready_ms + ST_READY_LAG_MS;
+	}
 	for (int i = 0; i < sc->nfaults; i++) {
 		const struct st_fault_plan *f = &sc->fault[i];
 		int end = f->at_ms + (f->kind == ST_F_STOP_TASK && f->cont_ms > 0 ?
@@ -288,6 +335,7 @@ void st_scenario_generate(struct st_scenario *sc, uint64_t seed,
 	nproc = st_rng_chance(&r, 8);
 	if (opt->nproc_ok && nproc)
 		gen_nproc(&r, sc);
+	gen_order(&r, sc);
 	signal_during_zero_loop(&r, sc);
 	no_lasting_stop_with_master_kill(sc);
 	term = &sc->fault[sc->nfaults++];
@@ -363,6 +411,10 @@ static void describe_task(int i, const struct st_task_plan *t,
 		printf(" grandchildren=%d", t->grandchildren);
 	if (t->setsid_child)
 		printf(" setsid-grandchild");
+	if (t->ready_ms)
+		printf(" ready=notify(%dms)", t->ready_ms);
+	if (t->after)
+		printf(" after=t%d", t->after - 1);
 	if (t->action != ST_ACT_NONE)
 		printf(" %s(%d%s)@%dms", st_action_name(t->action),
 		       t->action == ST_ACT_SCRIBBLE ? t->scribble : t->action_code,

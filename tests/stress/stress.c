@@ -16,7 +16,7 @@
  *   STRESS_WAKE_MS=MS    how soon a shell task's sleep loop must end after
  *                        the stop (default 500; 2500 under SF_SLOW)
  *   STRESS_SABOTAGE=WHAT the master breaks a promise on purpose (stray,
- *                        zombie, late, status), to show the checks catch it
+ *                        zombie, late, status, order), to show the checks catch it
  *
  * Each scenario: generate the plan, fork the master (master.c), fire the
  * faults (inject.c), wait for the master, wait for the rest to go if the
@@ -71,6 +71,7 @@ struct run {
 	unsigned daemon_runs;
 	unsigned shells, shells_woke, shell_requests; /* shell processes */
 	int64_t worst_stop_ns;
+	struct st_order_count order; /* ordered pairs judged */
 };
 
 static struct st_proc strays[ST_MAX_PROCS];
@@ -134,7 +135,7 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 static int sabotage_from_env(void)
 {
 	static const char *const names[] = { "", "stray", "zombie", "late",
-					     "status" };
+					     "status", "order" };
 	const char *s = getenv("STRESS_SABOTAGE");
 
 	for (int i = 0; s && *s && i < (int)(sizeof(names) / sizeof(*names)); i++)
@@ -142,7 +143,7 @@ static int sabotage_from_env(void)
 			return i;
 	if (s && *s) {
 		fprintf(stderr, "stress: STRESS_SABOTAGE=%s: not one of stray, "
-			"zombie, late, status\n", s);
+			"zombie, late, status, order\n", s);
 		exit(2);
 	}
 	return ST_SABOTAGE_NONE;
@@ -381,6 +382,7 @@ static void scenario(struct run *run, unsigned index)
 	observe(run, pid, killed, &obs);
 	st_oracle(sh, &ex);
 	bad = st_check(sh, &ex, &obs);
+	st_order_check(sh, &run->order, NULL, 0);
 	st_sweep(3000);
 	alarm(0);
 	run->violations += bad;
@@ -420,14 +422,15 @@ int main(void)
 	       "killed %u, start-failed %u, other %u; stopflagd runs %u; "
 	       "master SIGKILLed %u (leaving %u processes beyond its reach); "
 	       "scribbled %u; oracle gave up %u; slowest stop %.0fms after t0; "
-	       "shell tasks %u (woke by the flag %u, stop-all %u)\n",
+	       "shell tasks %u (woke by the flag %u, stop-all %u); "
+	       "ordered pairs judged %u (the later task started in %u)\n",
 	       run.by_reason[SF_REASON_SIGNAL], run.by_reason[SF_REASON_REQUEST],
 	       run.by_reason[SF_REASON_EXITED], run.by_reason[SF_REASON_KILLED],
 	       run.by_reason[SF_REASON_START_FAILED],
 	       run.by_reason[SF_REASON_NONE] + run.by_reason[SF_REASON_PARENT_DIED],
 	       run.daemon_runs, run.master_kills, run.beyond_reach, run.relaxed, run.overflow,
 	       (double)run.worst_stop_ns / 1e6, run.shells, run.shells_woke,
-	       run.shell_requests);
+	       run.shell_requests, run.order.pairs, run.order.started);
 	printf("stress: %u scenarios, %d violations, seed %" PRIu64 "\n",
 	       run.done, run.violations, run.seed);
 	return run.violations ? 1 : 0;

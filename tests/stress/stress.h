@@ -71,6 +71,11 @@ struct st_task_plan {
 	int action_code;
 	int scribble;      /* enum st_scribble */
 	int sleep_ms;      /* shell: the loop's `stopflag sleep` */
+	int ready_ms;      /* 0: ready once started; else ready mode notify,
+			      and each incarnation says it is ready this long
+			      after its start (function tasks) */
+	int after;         /* 0, or 1 + the index of the task it is after
+			      (sf_group_set_after()) */
 };
 
 enum st_fault_kind {
@@ -140,6 +145,9 @@ struct st_task_rec {
 	int64_t acted_ns;
 	int64_t woke_ns[ST_MAX_INCARNATIONS];
 	int woke_status;
+	/* A task whose ready_ms is set: when incarnation i was about to say
+	 * it is ready (0: never). */
+	int64_t ready_ns[ST_MAX_INCARNATIONS];
 };
 
 struct st_fault_rec {
@@ -179,6 +187,7 @@ enum st_sabotage {
 	ST_SABOTAGE_ZOMBIE, /* return with an unreaped child */
 	ST_SABOTAGE_LATE,   /* return grace + 2 s late */
 	ST_SABOTAGE_STATUS, /* report a wrong exit status */
+	ST_SABOTAGE_ORDER,  /* start every task at once, none after another */
 };
 
 struct st_shared {
@@ -407,6 +416,17 @@ int st_sleepers_check(const struct st_shared *sh, const struct st_outcome *o,
 		      char *why, size_t len);
 void st_outcome_describe(const struct st_outcome *o, int64_t t0, char *buf,
 			 size_t len);
+
+/* Ordered pairs (a task after another, sf_group_set_after()) the trace
+ * let judge: how many, and how many of them saw the later task start. */
+struct st_order_count {
+	unsigned pairs, started;
+};
+/* Whether every task that is after another recorded its first start no
+ * earlier than the first record of that other saying it is ready (of any
+ * of its incarnations).  0, or 1 and why; adds to *count if not NULL. */
+int st_order_check(const struct st_shared *sh, struct st_order_count *count,
+		   char *why, size_t len);
 
 /* ---------------------------------------------------------------- check.c */
 

@@ -2,7 +2,8 @@
  * tasks.c - the function task of the campaign.
  *
  * Every task records its incarnation and forks the grandchildren of its
- * plan.  Its first incarnation then does its action at t0 + action_ms
+ * plan; one in ready mode notify then records, and says, that it is ready
+ * ready_ms later.  Its first incarnation then does its action at t0 + action_ms
  * (exit, abort, stop request, scribble over the page, fork bomb), unless a
  * stop comes first.  After that a cooperative task waits for the stop and
  * returns 0; a stubborn one ignores SIGTERM and the flag and waits for
@@ -133,6 +134,24 @@ static int act(sf_task *task, struct st_shared *sh, int idx)
 	return -1;
 }
 
+/* A task in ready mode notify: ready_ms after its start, record the
+ * moment, then say it is ready.  1 if the stop came first. */
+static int say_ready(sf_task *task, struct st_shared *sh, int idx,
+		     int incarnation)
+{
+	const struct st_task_plan *p = &sh->sc.task[idx];
+	int64_t at = tu_now_ns() + (int64_t)p->ready_ms * 1000000;
+
+	if (p->stubborn)
+		st_sleep_until_ns(at);
+	else if (wait_until(task, at))
+		return 1;
+	if (incarnation <= ST_MAX_INCARNATIONS)
+		ST_STORE(&sh->task[idx].ready_ns[incarnation - 1], tu_now_ns());
+	sf_task_ready(task);
+	return 0;
+}
+
 int st_fn_task(sf_task *task, void *arg)
 {
 	int idx = *(const int *)arg;
@@ -155,6 +174,8 @@ int st_fn_task(sf_task *task, void *arg)
 		signal(SIGTERM, SIG_IGN);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
+	if (p->ready_ms > 0 && say_ready(task, sh, idx, incarnation))
+		return 0;
 	if (incarnation == 1 && p->action != ST_ACT_NONE) {
 		int64_t at = sh->t0_ns + (int64_t)p->action_ms * 1000000;
 		int ret;
