@@ -135,6 +135,22 @@ static void add_cont(struct timeline *tl, int fault, pid_t pid,
 			     .cont = 1, .pid = pid, .start = start };
 }
 
+/* A SIGSTOP takes effect only once its target runs: until then a
+ * SIGTERM sent after it is taken first (the lower number is dequeued
+ * first) and kills at once.  So the next fault waits until the task is
+ * seen stopped, or ended: the trace's stop is then one that holds.  The
+ * wait has a bound (a task in uninterruptible sleep stops late). */
+static void wait_stopped(pid_t pid, uint64_t start)
+{
+	int64_t give_up = tu_now_ns() + (int64_t)tu_bound_ms(1000) * 1000000;
+	struct st_proc p;
+
+	while (st_proc_read(pid, &p) == 0 && p.starttime == start &&
+	       p.state != 'T' && p.state != 't' && p.state != 'Z' &&
+	       tu_now_ns() < give_up)
+		tu_sleep_us(50);
+}
+
 static void fire_task(struct timeline *tl, int fault,
 		      const struct st_fault_plan *f, struct st_fault_rec *r,
 		      pid_t pid, uint64_t start)
@@ -154,6 +170,8 @@ static void fire_task(struct timeline *tl, int fault,
 		r->sent++;
 	close(fd);
 	ST_STORE(&r->fired, r->sent > 0);
+	if (r->fired && f->kind == ST_F_STOP_TASK)
+		wait_stopped(pid, start);
 	if (r->fired && f->kind == ST_F_STOP_TASK && f->cont_ms >= 0)
 		add_cont(tl, fault, pid, start, r->ns + (int64_t)f->cont_ms * 1000000);
 }
