@@ -695,6 +695,7 @@ static void test_set_output_refuses(void **state)
 	assert_int_equal(sf_group_set_output(g, 0, SF_OUTPUT_INHERIT), 0);
 	gu_run_expect(g, 0, SF_REASON_EXITED, 0, "t");
 	assert_int_equal(sf_group_set_output(g, -1, SF_OUTPUT_PREFIX), -EBUSY);
+	sf_group_destroy(g);
 }
 
 GU_MAIN(GU_TEST(test_set_output_refuses),
