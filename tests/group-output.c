@@ -89,6 +89,7 @@ static void fork_master(struct master *m, sf_group *(*build)(const void *),
 		dup2(e[1], STDERR_FILENO);
 		g = build(ctx);
 		ret = sf_group_run(g);
+		sf_group_destroy(g);
 		_exit(ret < 0 ? 200 : ret);
 	}
 	close(o[1]);

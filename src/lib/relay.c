@@ -108,7 +108,8 @@ struct sf__relay {
 	int grace_ms;
 	struct dest dest[2];   /* stdout, stderr */
 	struct stream *s;
-	struct pollfd *pfd;
+	struct pollfd *pfd;    /* the open pipes, then the death pipe */
+	int *index;            /* pfd[k] is the pipe of s[index[k]] */
 	char *chunk;           /* READ_SIZE */
 	char *bufs;            /* the streams' and dests' buffers */
 	size_t bufs_used, bufs_size;
@@ -154,9 +155,10 @@ struct sf__relay *sf__relay_new(int nstreams, int width, int grace_ms)
 	r->bufs_size = 2 * BATCH + (size_t)nstreams * SF_OUTPUT_LINE_MAX;
 	r->s = calloc((size_t)nstreams, sizeof(*r->s));
 	r->pfd = calloc((size_t)nstreams + 1, sizeof(*r->pfd));
+	r->index = calloc((size_t)nstreams + 1, sizeof(*r->index));
 	r->chunk = malloc(READ_SIZE);
 	r->bufs = malloc(r->bufs_size);
-	if (!r->s || !r->pfd || !r->chunk || !r->bufs) {
+	if (!r->s || !r->pfd || !r->index || !r->chunk || !r->bufs) {
 		sf__relay_free(r);
 		return NULL;
 	}
@@ -173,6 +175,7 @@ void sf__relay_free(struct sf__relay *r)
 		return;
 	free(r->s);
 	free(r->pfd);
+	free(r->index);
 	free(r->chunk);
 	free(r->bufs);
 	free(r);
@@ -372,6 +375,7 @@ static _Noreturn void drain_and_exit(struct sf__relay *r)
 			finish(&r->s[i]);
 	}
 	flush_all(r);
+	sf__relay_free(r); /* for memcheck: nothing of ours outlives us */
 	_exit(0);
 }
 
@@ -422,7 +426,7 @@ static int64_t now_ms(void)
 
 /* The pipes to poll, and the death pipe last (until the death is seen);
  * returns how many pipes. */
-static int gather(struct sf__relay *r, int *index, bool dying)
+static int gather(struct sf__relay *r, bool dying)
 {
 	int k = 0;
 
@@ -431,7 +435,7 @@ static int gather(struct sf__relay *r, int *index, bool dying)
 			continue;
 		r->pfd[k].fd = r->s[i].fd;
 		r->pfd[k].events = POLLIN;
-		index[k++] = i;
+		r->index[k++] = i;
 	}
 	r->pfd[k].fd = dying ? -1 : death_pipe[0];
 	r->pfd[k].events = POLLIN;
@@ -450,13 +454,12 @@ static bool master_died(pid_t master)
 	return getppid() != master;
 }
 
-static _Noreturn void relay_loop(struct sf__relay *r, pid_t master,
-				 int *index)
+static _Noreturn void relay_loop(struct sf__relay *r, pid_t master)
 {
 	int64_t deadline = -1;
 
 	for (;;) {
-		int k = gather(r, index, deadline >= 0);
+		int k = gather(r, deadline >= 0);
 		int timeout = -1;
 
 		if (k == 0)
@@ -473,7 +476,7 @@ static _Noreturn void relay_loop(struct sf__relay *r, pid_t master,
 		/* one read per pipe per round: every task gets its turn */
 		for (int j = 0; j < k; j++)
 			if (r->pfd[j].revents)
-				read_once(r, &r->s[index[j]]);
+				read_once(r, &r->s[r->index[j]]);
 		flush_all(r);
 		if (r->pfd[k].revents && master_died(master))
 			deadline = now_ms() + r->grace_ms / 2;
@@ -484,17 +487,11 @@ pid_t sf__relay_fork(struct sf__relay *r, pid_t master, const int *fds,
 		     int nfds)
 {
 	sigset_t all, old;
-	int *index;
 	pid_t pid;
 	int err;
 
-	index = calloc((size_t)r->n + 1, sizeof(*index));
-	if (!index || pipe2(death_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-		err = index ? errno : ENOMEM;
-		free(index);
-		errno = err;
+	if (pipe2(death_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -1;
-	}
 	fflush(NULL); /* or the relay inherits, and flushes, our buffers */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
@@ -503,14 +500,13 @@ pid_t sf__relay_fork(struct sf__relay *r, pid_t master, const int *fds,
 		for (int i = 0; i < nfds; i++)
 			close(fds[i]);
 		set_signals(master);
-		relay_loop(r, master, index);
+		relay_loop(r, master);
 	}
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(death_pipe[0]);
 	close(death_pipe[1]);
 	death_pipe[0] = death_pipe[1] = -1;
-	free(index);
 	errno = err;
 	return pid;
 }
