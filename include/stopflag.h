@@ -280,6 +280,21 @@ SF_EXPORT int sf_flag_stop_all(sf_flag *flag, int code);
  */
 SF_EXPORT int sf_notify_ready(void);
 
+/*
+ * sf_notify - send state, lines of systemd's notify protocol ("READY=1",
+ * "STATUS=loading 3/7", "STOPPING=1", joined by '\n'), to the socket
+ * NOTIFY_SOCKET names, as sf_notify_ready() sends "READY=1" and
+ * sd_notify(0, state) does: to a group's master, which takes READY=1 and
+ * logs STATUS=, or to systemd itself (stopflagd says READY=1, STATUS= and
+ * STOPPING=1 with it, and needs no libsystemd for that).
+ * Returns what sf_notify_ready() returns, and -EINVAL for a NULL or empty
+ * state.  A message over the socket's limit (about 200 kB) fails with
+ * -EMSGSIZE; nothing is split.
+ * signal: no (getenv()).  threads: as sf_notify_ready().  fork: n/a.
+ * blocks: no.
+ */
+SF_EXPORT int sf_notify(const char *state);
+
 /* ------------------------------------------------------------------ */
 /* Inside a task (a forked child)                                      */
 /* ------------------------------------------------------------------ */

@@ -165,6 +165,21 @@ check_streams() {
 journal journal.conf 2
 check_streams "output = journal"
 
+# libsystemd is loaded only while the master opens the streams: the
+# master a task sees (its parent) maps none of it, so no fork copies it
+cat >"$dir/maps.conf" <<'CONF'
+[stopflagd]
+output = journal
+
+[task maps]
+type = exec
+command = sh -c 'grep -c libsystemd /proc/$PPID/maps; true'
+CONF
+journal maps.conf 1
+printf 'maps\n\n6\n1\n0\n0\n0\n0\n' | cmp -s - "$dir/j/stream.0" ||
+	fail "the master maps libsystemd while its tasks run: $(od -c "$dir/j/stream.0" | head)"
+ok "output = journal: libsystemd is not mapped once the tasks run"
+
 # auto: the journal when JOURNAL_STREAM names stderr, as systemd sets it
 journal tasks.conf 2 "JOURNAL_STREAM=$(stat -c '%d:%i' "$dir/err")"
 check_streams "auto, JOURNAL_STREAM naming stderr"

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #define BENCH_EXIT_USAGE 64
@@ -92,9 +93,13 @@ struct scale_sample {
 	int64_t start_ns, stop_ns;
 	int64_t cpu_ns;       /* the driver's CPU time and its children's */
 	int64_t start_cpu_ns; /* of it, what the tree had used before the stop */
+	long long faults;     /* minor page faults, counted as cpu_ns is */
+	long long start_faults; /* of them, the tree's before the stop */
 	long maxrss_kb;       /* the driver's peak RSS */
 	long pss_kb;          /* ΣPss of the driver and its descendants */
 };
+/* Fill s's totals from the rusage of its reaped driver. */
+void scale_sample_ended(struct scale_sample *s, const struct rusage *ru);
 
 /* How busy the machine was, at one moment (load average) and between
  * two (CPU time spent working, and stolen by the hypervisor). */
@@ -150,8 +155,8 @@ bool scale_daemon_usable(const char *stopflagd, char *why, size_t len);
 /* tree.c: ΣPss of pid and its descendants down to depth levels, in kB. */
 long tree_pss_kb(pid_t pid, int depth);
 /* Their CPU time, with that of the children each reaped, in ns (at the
- * clock tick's resolution). */
-int64_t tree_cpu_ns(pid_t pid, int depth);
+ * clock tick's resolution), and their minor page faults, likewise. */
+void tree_cost(pid_t pid, int depth, int64_t *cpu_ns, long long *faults);
 /* The first child of pid, or 0. */
 pid_t first_child(pid_t pid);
 

@@ -202,9 +202,7 @@ static int stop_daemon(struct daemon_run *d, struct scale_sample *s)
 			return -errno;
 	s->stop_ns = now_ns() - t0;
 	d->pid = 0;
-	s->cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
-		    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
-	s->maxrss_kb = ru.ru_maxrss;
+	scale_sample_ended(s, &ru);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
@@ -246,7 +244,7 @@ int scale_daemon_once(const char *stopflagd, enum scale_kind kind,
 	if (master > 0)
 		wait_asleep(master, bound_ms(10000));
 	s->pss_kb = tree_pss_kb(d.pid, 2);
-	s->start_cpu_ns = tree_cpu_ns(d.pid, 2);
+	tree_cost(d.pid, 2, &s->start_cpu_ns, &s->start_faults);
 	if (stop_daemon(&d, s) < 0)
 		return daemon_failed(&d, kind, ntasks,
 				     "stopflagd did not exit 0 on SIGTERM");

@@ -24,6 +24,7 @@ struct scale_row {
 	double start_p50, start_min, start_max; /* ms */
 	double stop_p50, stop_min, stop_max, cpu_p50;
 	double start_cpu_p50, stop_cpu_p50; /* ms: the tree's, in each */
+	double stop_faults_p50; /* minor faults in the stop, per task */
 	long maxrss_kb, pss_kb;
 };
 
@@ -102,7 +103,7 @@ static void spread(int64_t *v, int n, double *p50, double *min, double *max,
 static void summarize(const struct scale_result *res, int z, int k,
 		      struct scale_row *row)
 {
-	int64_t v[5][SCALE_MAX_ROUNDS], pss[SCALE_MAX_ROUNDS];
+	int64_t v[6][SCALE_MAX_ROUNDS], pss[SCALE_MAX_ROUNDS];
 	int n = 0;
 
 	memset(row, 0, sizeof(*row));
@@ -116,6 +117,7 @@ static void summarize(const struct scale_result *res, int z, int k,
 		v[2][n] = s->cpu_ns;
 		v[3][n] = s->start_cpu_ns;
 		v[4][n] = s->cpu_ns - s->start_cpu_ns;
+		v[5][n] = s->faults - s->start_faults;
 		pss[n] = s->pss_kb;
 		if (s->maxrss_kb > row->maxrss_kb)
 			row->maxrss_kb = s->maxrss_kb;
@@ -126,12 +128,13 @@ static void summarize(const struct scale_result *res, int z, int k,
 		return;
 	spread(v[0], n, &row->start_p50, &row->start_min, &row->start_max, 1e6);
 	spread(v[1], n, &row->stop_p50, &row->stop_min, &row->stop_max, 1e6);
-	for (int i = 2; i < 5; i++)
+	for (int i = 2; i < 6; i++)
 		sort_i64(v[i], (size_t)n);
 	sort_i64(pss, (size_t)n);
 	row->cpu_p50 = median(v[2], n) / 1e6;
 	row->start_cpu_p50 = median(v[3], n) / 1e6;
 	row->stop_cpu_p50 = median(v[4], n) / 1e6;
+	row->stop_faults_p50 = median(v[5], n) / res->opts->sizes[z];
 	row->pss_kb = (long)median(pss, n);
 }
 
@@ -197,20 +200,20 @@ static void summarize_ratio(const struct scale_result *res, int z,
 static void table(FILE *f, const struct scale_result *res, int z,
 		  const struct scale_row *rows, const struct ratio *ratios)
 {
-	fprintf(f, "\n%d tasks, %d round%s:\n%-18s %23s %23s %9s %9s %9s\n",
+	fprintf(f, "\n%d tasks, %d round%s:\n%-18s %23s %23s %9s %9s %9s %s\n",
 		res->opts->sizes[z], res->done[z], res->done[z] == 1 ? "" : "s",
 		"kind", "start ms: p50 (min-max)", "stop ms: p50 (min-max)",
-		"cpu p50", "peak RSS", "ΣPss");
+		"cpu p50", "peak RSS", "ΣPss", "stop faults/task");
 	for (int k = 0; k < SCALE_KINDS; k++) {
 		const struct scale_row *w = &rows[k];
 
 		if (!w->n)
 			continue;
 		fprintf(f, "%-18s %7.1f (%6.1f-%6.1f) %7.1f (%6.1f-%6.1f) "
-			"%6.0f ms %6ld kB %6ld kB\n", scale_kind_names[k],
+			"%6.0f ms %6ld kB %6ld kB %8.1f\n", scale_kind_names[k],
 			w->start_p50, w->start_min, w->start_max, w->stop_p50,
 			w->stop_min, w->stop_max, w->cpu_p50, w->maxrss_kb,
-			w->pss_kb);
+			w->pss_kb, w->stop_faults_p50);
 	}
 	fputs("ratio, per round: p50 (min-max), of the medians\n", f);
 	for (size_t i = 0; i < NRATIOS; i++) {
@@ -270,12 +273,13 @@ static void json_rows(FILE *f, const struct scale_result *res,
 				"\"stop_ms_min\":%.3f,\"stop_ms_max\":%.3f,"
 				"\"cpu_ms_p50\":%.3f,\"start_cpu_ms_p50\":%.3f,"
 				"\"stop_cpu_ms_p50\":%.3f,\"maxrss_kb\":%ld,"
-				"\"pss_kb\":%ld}", first ? "" : ",",
+				"\"pss_kb\":%ld,\"stop_faults_per_task_p50\":%.1f}",
+				first ? "" : ",",
 				res->opts->sizes[z], scale_kind_names[k], w->n,
 				w->start_p50, w->start_min, w->start_max,
 				w->stop_p50, w->stop_min, w->stop_max,
 				w->cpu_p50, w->start_cpu_p50, w->stop_cpu_p50,
-				w->maxrss_kb, w->pss_kb);
+				w->maxrss_kb, w->pss_kb, w->stop_faults_p50);
 			first = false;
 		}
 	fputc(']', f);

@@ -265,6 +265,14 @@ static int fail(enum scale_kind kind, const char *what)
 	return -EIO;
 }
 
+void scale_sample_ended(struct scale_sample *s, const struct rusage *ru)
+{
+	s->cpu_ns = (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000LL +
+		    (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000LL;
+	s->maxrss_kb = ru->ru_maxrss;
+	s->faults = ru->ru_minflt;
+}
+
 /* Start the driver of kind; 0, or -errno. */
 static int start_driver(enum scale_kind kind, pid_t *driver)
 {
@@ -306,7 +314,7 @@ static int run_driver(enum scale_kind kind, struct scale_sample *s)
 	s->start_ns = ctl->start_ns;
 	wait_asleep(driver, bound_ms(10000));
 	s->pss_kb = tree_pss_kb(driver, 1);
-	s->start_cpu_ns = tree_cpu_ns(driver, 1);
+	tree_cost(driver, 1, &s->start_cpu_ns, &s->start_faults);
 	t0 = now_ns();
 	if (kind == SCALE_FLOOR) {
 		__atomic_store_n(floor_word, 1, __ATOMIC_RELEASE);
@@ -322,9 +330,7 @@ static int run_driver(enum scale_kind kind, struct scale_sample *s)
 		if (errno != EINTR)
 			return -errno;
 	s->stop_ns = now_ns() - t0;
-	s->cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
-		    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
-	s->maxrss_kb = ru.ru_maxrss;
+	scale_sample_ended(s, &ru);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return fail(kind, "the driver ended with an unexpected status");
 	return 0;
@@ -342,7 +348,7 @@ static int run_python(struct scale_sample *s)
 	s->start_ns = python_started(&py);
 	if (s->start_ns >= 0) {
 		s->pss_kb = tree_pss_kb(py.pid, 1);
-		s->start_cpu_ns = tree_cpu_ns(py.pid, 1);
+		tree_cost(py.pid, 1, &s->start_cpu_ns, &s->start_faults);
 		t0 = now_ns();
 		(void)!write(py.to, "\n", 1);
 	}
@@ -354,9 +360,7 @@ static int run_python(struct scale_sample *s)
 	if (s->start_ns < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return fail(SCALE_PYTHON, "python3 failed");
 	s->stop_ns = now_ns() - t0;
-	s->cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
-		    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
-	s->maxrss_kb = ru.ru_maxrss;
+	scale_sample_ended(s, &ru);
 	return 0;
 }
 

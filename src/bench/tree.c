@@ -2,7 +2,7 @@
  * tree.c - what a process tree costs, from /proc/PID/task/PID/children
  * and, for each process in it, /proc/PID/smaps_rollup (its proportional
  * set size: the pages they share counted once) and /proc/PID/stat (its
- * CPU time, with that of the children it reaped).
+ * CPU time and page faults, with those of the children it reaped).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -133,22 +133,26 @@ static long long proc_number(pid_t pid, const char *file, char **text_out,
 }
 
 /*
- * The CPU time of pid in ns: its own, from /proc/PID/schedstat (exact;
+ * What pid cost: its CPU time in ns, from /proc/PID/schedstat (exact;
  * its stat counts in clock ticks, and a process that ran 3 ms often
- * shows none), and that of the children it reaped, fields 16 and 17 of
+ * shows none), with that of the children it reaped, fields 16 and 17 of
  * its stat (cutime, cstime, in ticks: sums of many, so the rounding
- * matters little), counted after the last ')', since its name may hold
- * anything.  0 if it cannot be read.
+ * matters little); and its minor page faults with its reaped children's,
+ * fields 10 and 11.  Fields are counted after the last ')', since its
+ * name may hold anything.  Adds to *cpu_ns and *faults.
  */
-static int64_t process_cpu_ns(pid_t pid, long tick)
+static void process_cost(pid_t pid, long tick, int64_t *cpu_ns,
+			 long long *faults)
 {
 	char text[1024], *p = NULL, *end;
 	long long own = proc_number(pid, "schedstat", NULL, text, sizeof(text));
 	long long reaped = 0;
 
 	if (proc_number(pid, "stat", &p, text, sizeof(text)) < 0 ||
-	    !(p = strrchr(p, ')')))
-		return own > 0 ? own : 0;
+	    !(p = strrchr(p, ')'))) {
+		*cpu_ns += own > 0 ? own : 0;
+		return;
+	}
 	p++;
 	/* field 3 (the state) is the first after it */
 	for (int field = 3; field <= 17; field++, p = end) {
@@ -159,27 +163,26 @@ static int64_t process_cpu_ns(pid_t pid, long tick)
 			end++;
 		if (end == p)
 			break;
+		if (field == 10 || field == 11)
+			*faults += strtoll(p, NULL, 10);
 		if (field >= 16 || (field >= 14 && own < 0))
 			reaped += strtoll(p, NULL, 10);
 	}
-	return (own > 0 ? own : 0) + reaped * (1000000000LL / tick);
+	*cpu_ns += (own > 0 ? own : 0) + reaped * (1000000000LL / tick);
 }
 
-int64_t tree_cpu_ns(pid_t pid, int depth)
+void tree_cost(pid_t pid, int depth, int64_t *cpu_ns, long long *faults)
 {
 	long tick = sysconf(_SC_CLK_TCK);
 	size_t n;
 	pid_t *list = tree_list(pid, depth, &n);
-	int64_t sum = 0;
 
-	if (!list || tick <= 0) {
-		free(list);
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		sum += process_cpu_ns(list[i], tick);
+	*cpu_ns = 0;
+	*faults = 0;
+	if (list && tick > 0)
+		for (size_t i = 0; i < n; i++)
+			process_cost(list[i], tick, cpu_ns, faults);
 	free(list);
-	return sum;
 }
 
 pid_t first_child(pid_t pid)

@@ -25,9 +25,9 @@
 #include "stopsignals.h"
 
 #ifdef HAVE_LIBSYSTEMD
-#define SFD_SYSTEMD "yes"
+#define SFD_JOURNAL "yes"
 #else
-#define SFD_SYSTEMD "no"
+#define SFD_JOURNAL "no"
 #endif
 
 struct options {
@@ -148,8 +148,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'h': fputs(usage_line, stdout); fputs(help_text, stdout); return 0;
 		case 'V':
 			printf("stopflagd (%s) %s\nplugin ABI: %d\nsystemd "
-			       "notification: %s\n", PACKAGE_NAME,
-			       PACKAGE_VERSION, SF_ABI_VERSION, SFD_SYSTEMD);
+			       "notification: yes\njournal output: %s\n",
+			       PACKAGE_NAME, PACKAGE_VERSION, SF_ABI_VERSION,
+			       SFD_JOURNAL);
 			return 0;
 		case ':':
 			return usage_error("no argument given to",

@@ -1,8 +1,7 @@
 /*
- * notify.h - readiness and status for systemd (sd_notify(3)), when
- * stopflagd is built with libsystemd; without it these do nothing.
- * Outside a Type=notify unit ($NOTIFY_SOCKET unset) they do nothing
- * either.
+ * notify.h - readiness and status for systemd (its notify protocol, as
+ * sd_notify(3) speaks it).  Outside a Type=notify unit ($NOTIFY_SOCKET
+ * unset) they do nothing.
  */
 #ifndef SFD_NOTIFY_H
 #define SFD_NOTIFY_H

@@ -4,7 +4,9 @@
  * Both send systemd's "READY=1" to the task's notify socket (notify.c is
  * the master's side), from a socket made for the one datagram: nothing is
  * kept open, and a datagram arrives whole or not at all, so a sender
- * killed halfway leaves nothing half said.
+ * killed halfway leaves nothing half said.  sf_notify() sends any state
+ * the same way, to whoever listens on NOTIFY_SOCKET: a group's master,
+ * or systemd (stopflagd's READY=1, STOPPING=1 and STATUS=).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -58,11 +60,18 @@ int sf_task_ready(sf_task *task)
 			       sizeof(READY_MSG) - 1);
 }
 
-int sf_notify_ready(void)
+int sf_notify(const char *state)
 {
 	const char *addr = getenv(SF_NOTIFY_ENV);
 
+	if (!state || !*state)
+		return -EINVAL;
 	if (!addr || !*addr)
 		return -ENOENT;
-	return sf__notify_send(addr, READY_MSG, sizeof(READY_MSG) - 1);
+	return sf__notify_send(addr, state, strlen(state));
+}
+
+int sf_notify_ready(void)
+{
+	return sf_notify(READY_MSG);
 }

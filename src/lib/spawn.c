@@ -318,6 +318,10 @@ static _Noreturn void function_child(sf_group *g, struct sf_task *t)
 	/* a fork does not copy the page-table entries of a shared mapping:
 	 * the task's first set would fault the flag's page in; pay it now */
 	sf__flag_touch(t->flag);
+	/* nor of the C library's code: the fflush(NULL) that ends the task
+	 * would fault in two pages of it in every task at the stop; the
+	 * buffers are empty here (create_child() flushed them) */
+	fflush(NULL);
 	_exit(sf__task_run(t));
 }
 
