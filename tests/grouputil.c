@@ -137,10 +137,11 @@ static int collect_child(const struct sf__procstat *st, void *ctx)
 int gu_children_of(pid_t pid, pid_t *pids, int max)
 {
 	struct collecting c = { pids, max, 0 };
+	struct sf__children how = { NULL, collect_child, &c };
 
 	if (max <= 0)
 		return 0;
-	assert_true(sf__procstat_children(pid, collect_child, &c) >= 0);
+	assert_true(sf__procstat_children(pid, &how) >= 0);
 	return c.n;
 }
 

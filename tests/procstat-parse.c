@@ -3,13 +3,16 @@
  * fields after the command name right whatever the name holds (spaces,
  * parentheses the wrong way round, a newline, nothing at all), refuses
  * text that is not a stat line without touching its output, reads the
- * real file of this process, and the scan for living children finds a
- * living child and leaves out a zombie.
+ * real file of this process, and the search for living children finds a
+ * living child and leaves out a zombie: the caller's own from the kernel's
+ * children lists (200 of them, each once; one not wanted is never looked
+ * at), another process's from the scan of /proc.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -148,6 +151,7 @@ static int count_child(const struct sf__procstat *st, void *ctx)
 static void test_children_scan(void **state)
 {
 	pid_t child, found = 0;
+	struct sf__children how = { NULL, count_child, &found };
 	int status;
 
 	(void)state;
@@ -158,7 +162,7 @@ static void test_children_scan(void **state)
 		pause();
 		_exit(0);
 	}
-	assert_int_equal(sf__procstat_children(getpid(), count_child, &found),
+	assert_int_equal(sf__procstat_children(getpid(), &how),
 			 1);
 	assert_int_equal(found, child);
 	kill(child, SIGKILL);
@@ -170,10 +174,107 @@ static void test_children_scan(void **state)
 					WEXITED | WNOWAIT), 0);
 	}
 	found = 0;
-	assert_int_equal(sf__procstat_children(getpid(), count_child, &found),
+	assert_int_equal(sf__procstat_children(getpid(), &how),
 			 0);
 	assert_int_equal(found, 0);
 	assert_int_equal(waitpid(child, &status, 0), child);
+}
+
+#define MANY 200
+
+struct seen {
+	pid_t pids[MANY];
+	int times[MANY];
+	pid_t unwanted;
+	int unwanted_each;
+};
+
+static bool all_but_unwanted(pid_t pid, void *ctx)
+{
+	return pid != ((struct seen *)ctx)->unwanted;
+}
+
+static int mark_seen(const struct sf__procstat *st, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (st->pid == s->unwanted)
+		s->unwanted_each++;
+	for (int i = 0; i < MANY; i++)
+		if (s->pids[i] == st->pid)
+			s->times[i]++;
+	return 1;
+}
+
+static void kill_all(const struct seen *s)
+{
+	for (int i = 0; i < MANY; i++)
+		if (s->pids[i] > 0) {
+			kill(s->pids[i], SIGKILL);
+			waitpid(s->pids[i], NULL, 0);
+		}
+}
+
+/* More children than the first read of the list holds (1024 bytes), one
+ * of them not wanted: every other is handed over once, that one never. */
+static void test_own_children_many(void **state)
+{
+	static struct seen s;
+	struct sf__children how = { all_but_unwanted, mark_seen, &s };
+
+	(void)state;
+	tu_watchdog(60, __func__);
+	memset(&s, 0, sizeof(s));
+	for (int i = 0; i < MANY; i++) {
+		s.pids[i] = fork();
+		assert_true(s.pids[i] >= 0);
+		if (s.pids[i] == 0) {
+			pause();
+			_exit(0);
+		}
+	}
+	s.unwanted = s.pids[MANY / 2];
+	assert_int_equal(sf__procstat_children(getpid(), &how), MANY - 1);
+	assert_int_equal(s.unwanted_each, 0);
+	for (int i = 0; i < MANY; i++)
+		assert_int_equal(s.times[i], s.pids[i] == s.unwanted ? 0 : 1);
+	kill_all(&s);
+}
+
+/* Another process's children: the scan of /proc finds its one child. */
+static void test_others_children(void **state)
+{
+	int pipefd[2];
+	pid_t child, grandchild = 0, found = 0;
+	struct sf__children how = { NULL, count_child, &found };
+
+	(void)state;
+	tu_watchdog(20, __func__);
+	assert_int_equal(pipe(pipefd), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pid_t g = fork();
+
+		if (g == 0) {
+			pause();
+			_exit(0);
+		}
+		(void)!write(pipefd[1], &g, sizeof(g));
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(pipefd[0], &grandchild, sizeof(grandchild)),
+			 sizeof(grandchild));
+	assert_int_equal(sf__procstat_children(child, &how), 1);
+	assert_int_equal(found, grandchild);
+	how.each = NULL;
+	assert_int_equal(sf__procstat_children(child, &how), -EINVAL);
+	kill(grandchild, SIGKILL);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
 }
 
 int main(void)
@@ -183,6 +284,8 @@ int main(void)
 		cmocka_unit_test(test_not_a_stat_line),
 		cmocka_unit_test(test_reads_its_own),
 		cmocka_unit_test(test_children_scan),
+		cmocka_unit_test(test_own_children_many),
+		cmocka_unit_test(test_others_children),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

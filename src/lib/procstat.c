@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -141,9 +143,9 @@ int sf__procstat_read(pid_t pid, struct sf__procstat *st)
 	return read_at(AT_FDCWD, path, st);
 }
 
-int sf__procstat_children(pid_t parent,
-			  int (*each)(const struct sf__procstat *st, void *ctx),
-			  void *ctx)
+/* The scan of every /proc/<pid>/stat: what /proc/<parent>/task/<tid>/
+ * children cannot tell. */
+static int scan_children(pid_t parent, const struct sf__children *how)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *d;
@@ -163,9 +165,126 @@ int sf__procstat_children(pid_t parent,
 		if (read_at(dirfd(proc), path, &st) < 0 || st.ppid != parent ||
 		    st.state == 'Z')
 			continue;
-		more = each(&st, ctx);
+		if (how->wanted && !how->wanted((pid_t)pid, how->ctx))
+			continue;
+		more = how->each(&st, how->ctx);
 		count++;
 	}
 	closedir(proc);
 	return count;
+}
+
+/* The whole of a /proc file, NUL-terminated, in a malloc()ed buffer; NULL
+ * with errno set. */
+static char *read_whole(int dirfd, const char *path)
+{
+	size_t cap = 1024, len = 0;
+	char *buf = malloc(cap), *grown;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC), saved;
+	ssize_t n;
+
+	if (fd < 0 || !buf)
+		goto fail;
+	for (;;) {
+		if (len + 1 == cap) {
+			grown = realloc(buf, cap * 2);
+			if (!grown)
+				goto fail;
+			buf = grown;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	errno = saved;
+	return NULL;
+}
+
+/* The children one thread of the caller made or adopted, listed by the
+ * kernel (CONFIG_PROC_CHILDREN), each living one handed to each(); *more
+ * becomes 0 when each() says stop.  The count, or -errno. */
+static int thread_children(int task_dir, const char *tid, pid_t parent,
+			   const struct sf__children *how, int *more)
+{
+	char path[NAME_MAX + sizeof("/children")], *list, *p, *end;
+	int count = 0;
+
+	snprintf(path, sizeof(path), "%s/children", tid);
+	list = read_whole(task_dir, path);
+	if (!list)
+		return -errno;
+	for (p = list; *more; p = end) {
+		struct sf__procstat st;
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid <= 0 ||
+		    (how->wanted && !how->wanted((pid_t)pid, how->ctx)) ||
+		    sf__procstat_read((pid_t)pid, &st) < 0 ||
+		    st.ppid != parent || st.state == 'Z')
+			continue;
+		*more = how->each(&st, how->ctx);
+		count++;
+	}
+	free(list);
+	return count;
+}
+
+/*
+ * The caller's own children, from the children file of each of its
+ * threads (a child is listed under the thread that made it; an adopted
+ * one under the thread the kernel chose).  Exact while no other thread
+ * reaps: an entry leaves the list only when it is reaped, and the caller
+ * is reading, not reaping; one adopted meanwhile is appended, and is seen
+ * or missed as by any scan.  -ENOENT if the kernel has no children files.
+ */
+static int own_children(pid_t parent, const struct sf__children *how)
+{
+	char dir[48];
+	DIR *tasks;
+	struct dirent *d;
+	int count = 0, more = 1, n = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)parent);
+	tasks = opendir(dir);
+	if (!tasks)
+		return -errno;
+	while (more && n >= 0 && (d = readdir(tasks))) {
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		n = thread_children(dirfd(tasks), d->d_name, parent, how,
+				    &more);
+		count += n > 0 ? n : 0;
+	}
+	closedir(tasks);
+	return n < 0 ? n : count;
+}
+
+int sf__procstat_children(pid_t parent, const struct sf__children *how)
+{
+	int count;
+
+	if (!how || !how->each)
+		return -EINVAL;
+	if (parent == getpid()) {
+		count = own_children(parent, how);
+		if (count != -ENOENT)
+			return count;
+	}
+	return scan_children(parent, how);
 }

@@ -12,6 +12,7 @@
 #ifndef SF_PROCSTAT_H
 #define SF_PROCSTAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -50,17 +51,34 @@ int sf__procstat_read(pid_t pid, struct sf__procstat *st);
  */
 int sf__procstat_read_fd(int fd, struct sf__procstat *st);
 
+/* What sf__procstat_children() does with each child. */
+struct sf__children {
+	/* NULL, or whether pid is of interest at all: one that is not is
+	 * skipped before its stat is read (so that /proc holds nothing of
+	 * it: see below) */
+	bool (*wanted)(pid_t pid, void *ctx);
+	/* called for each living child; return 0 to stop */
+	int (*each)(const struct sf__procstat *st, void *ctx);
+	void *ctx;
+};
+
 /*
- * One scan of /proc for the living children of parent (a zombie is not
- * living): each(st, ctx) for every one, until it returns 0.  Returns how
- * many were handed to each(), or -errno if /proc cannot be listed.  A
- * process that ends during the scan may be missed or handed over as it
+ * The living children of parent (a zombie is not living): how->each(st,
+ * how->ctx) for every one, until it returns 0.  Returns how many were
+ * handed to each(), or -errno (-EINVAL: no how or no each).
+ * The caller's own (parent == getpid()) come from the kernel's list of
+ * each of its threads' children (/proc/self/task/TID/children), exact
+ * while no other thread reaps, and only the stat of a wanted one is read:
+ * a master with 1000 tasks that looks for what they left behind reads
+ * none of theirs, so that no /proc entry of theirs is made which each
+ * task's reap would then have to drop (a quarter of the master's time
+ * in a stop of 1000 tasks).  Anyone else's, or where the kernel keeps no
+ * such list, come from one scan of every /proc/PID/stat.
+ * A process that ends during the scan may be missed or handed over as it
  * was: a caller that acts on a pid must know that it cannot be reused
  * (an unreaped child of the caller) or pin it first.
- * Not async-signal-safe (opendir() allocates).  Thread-safe.
+ * Not async-signal-safe (opendir() and malloc() allocate).  Thread-safe.
  */
-int sf__procstat_children(pid_t parent,
-			  int (*each)(const struct sf__procstat *st, void *ctx),
-			  void *ctx);
+int sf__procstat_children(pid_t parent, const struct sf__children *how);
 
 #endif

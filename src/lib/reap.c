@@ -11,8 +11,9 @@
  *
  * Living children that are not task processes (descendants adopted after
  * their parent died) are listed nowhere but in /proc:
- * sf__signal_children() takes them from one scan of it
- * (sf__procstat_children()).  Signalling them by pid is safe:
+ * sf__signal_children() takes them from the kernel's list of the
+ * master's children (sf__procstat_children()), reading the stat of none
+ * of the tasks unless it signals them too.  Signalling them by pid is safe:
  * they are unreaped children of the master, and only the master reaps
  * them, so their pids (and the groups they lead) cannot have been reused.
  */
@@ -123,10 +124,23 @@ static int signal_one_child(const struct sf__procstat *st, void *ctx)
  * Returns how many were signalled, or a negative errno if /proc cannot be
  * read.
  */
+/* Whether signal_one_child() may act on pid: a task only with
+ * tasks_too, the relay only in the SIGKILL sweep (skipped, neither is
+ * looked up in /proc). */
+static bool signal_wanted(pid_t pid, void *ctx)
+{
+	const struct signalling *s = ctx;
+
+	if (sf__output_is_relay(s->g, pid))
+		return s->signo == SIGKILL && s->tasks_too;
+	return s->tasks_too || !sf__task_by_pid(s->g, pid);
+}
+
 int sf__signal_children(sf_group *g, int signo, bool tasks_too)
 {
 	struct signalling s = { g, signo, tasks_too, 0 };
-	int err = sf__procstat_children(getpid(), signal_one_child, &s);
+	struct sf__children how = { signal_wanted, signal_one_child, &s };
+	int err = sf__procstat_children(getpid(), &how);
 
 	return err < 0 ? err : s.count;
 }
