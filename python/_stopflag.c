@@ -14,6 +14,7 @@
 #include <Python.h>
 
 #include <errno.h>
+#include <string.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -413,9 +414,63 @@ static PyObject *catch_signal(PyObject *mod, PyObject *args, PyObject *kw)
 	Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(notify_doc,
+"notify(state) -> bool\n\n"
+"Send state, lines of systemd's notify protocol joined by newlines\n"
+"('READY=1', 'STATUS=loading 3/7', 'READY=1\\nSTATUS=serving'), to the\n"
+"socket NOTIFY_SOCKET names: to the master of a stopflag group running\n"
+"this program as a task with ready = notify, or to systemd itself.\n"
+"One datagram, from a socket made for it.  Returns False when\n"
+"NOTIFY_SOCKET is not set (nobody waits to hear), True once sent.\n"
+"Raises TypeError for a state that is not a str, ValueError for an\n"
+"empty one, one holding a NUL, or a\n"
+"NOTIFY_SOCKET that names no unix socket; OSError for a failed send\n"
+"(ECONNREFUSED: nobody listens any more, e.g. the group stopped).");
+
+static PyObject *notify(PyObject *mod, PyObject *args, PyObject *kw)
+{
+	static char kw_state[] = "state";
+	static char *kwlist[] = { kw_state, NULL };
+	PyObject *obj, *utf8;
+	char *state;
+	Py_ssize_t len;
+	int ret;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "O:notify", kwlist, &obj))
+		return NULL;
+	if (!PyUnicode_Check(obj))
+		return PyErr_Format(PyExc_TypeError, "notify: state must be a "
+				    "str, not %R", (PyObject *)Py_TYPE(obj));
+	/* the stable ABI of 3.8 has no PyUnicode_AsUTF8AndSize() */
+	utf8 = PyUnicode_AsUTF8String(obj);
+	if (!utf8)
+		return NULL;
+	if (PyBytes_AsStringAndSize(utf8, &state, &len) < 0) {
+		Py_DECREF(utf8);
+		return NULL;
+	}
+	if (len == 0 || strlen(state) != (size_t)len) {
+		Py_DECREF(utf8);
+		return PyErr_Format(PyExc_ValueError, "notify: state must be "
+				    "a non-empty str without NUL");
+	}
+	ret = sf_notify(state); /* with the GIL: it reads the environment */
+	Py_DECREF(utf8);
+	if (ret == -ENOENT)
+		Py_RETURN_FALSE;
+	if (ret == -EINVAL)
+		return PyErr_Format(PyExc_ValueError, "notify: %s names no "
+				    "unix socket", SF_NOTIFY_ENV);
+	if (ret < 0)
+		return raise_sf(ret, "notify()");
+	Py_RETURN_TRUE;
+}
+
 static PyMethodDef module_methods[] = {
 	{ "catch_signal", (PyCFunction)(void (*)(void))catch_signal,
 	  METH_VARARGS | METH_KEYWORDS, catch_signal_doc },
+	{ "notify", (PyCFunction)(void (*)(void))notify,
+	  METH_VARARGS | METH_KEYWORDS, notify_doc },
 	{ NULL, NULL, 0, NULL }
 };
 

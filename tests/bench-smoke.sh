@@ -154,6 +154,10 @@ if bounded scale "$bench" scale --sizes 2,3 --rounds 2 --time 60 --json \
 				fail "scale --json has no $kind row of 2 rounds for $n tasks"
 		done
 	done
+	grep -q '"kind":"function",[^}]*"pss_kb":[0-9]*,"stop_faults_per_task_p50":[0-9.]*}' "$out" ||
+		fail "scale --json has not the stop's page faults a task"
+	grep -q 'stop faults/task' "$dir/scale.err" ||
+		fail "scale's table has not the stop's page faults a task"
 	grep -q '"machine":{"cpus":[0-9]*,"loadavg_start":\[[0-9.]*,[0-9.]*,[0-9.]*\],' "$out" ||
 		fail "scale --json does not say how loaded the machine was"
 	grep -q '"rounds_detail":\[{"tasks":2,"round":1,"load1":[0-9.]*,"busy_pct":' "$out" ||

@@ -9,7 +9,11 @@ so a signal handler may call it while the same thread is in wait()
     stopflag.catch_signal(flag, signal.SIGTERM)
     flag.wait()                     # True once set
     flag.cause                      # ('signal', 15, pid)
-"""
-from stopflag._stopflag import Flag, catch_signal
 
-__all__ = ["Flag", "catch_signal"]
+A program a stopflag group (or systemd) runs says it is ready with
+stopflag.notify("READY=1"), and how it is doing with
+stopflag.notify("STATUS=replaying the log").
+"""
+from stopflag._stopflag import Flag, catch_signal, notify
+
+__all__ = ["Flag", "catch_signal", "notify"]

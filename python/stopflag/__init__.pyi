@@ -1,6 +1,6 @@
 from typing import Optional, Tuple
 
-__all__ = ["Flag", "catch_signal"]
+__all__ = ["Flag", "catch_signal", "notify"]
 
 class Flag:
     """A stop flag on an anonymous shared page, shared by fork()."""
@@ -16,3 +16,4 @@ class Flag:
     def cause(self) -> Optional[Tuple[str, int, int]]: ...
 
 def catch_signal(flag: Flag, signum: int) -> None: ...
+def notify(state: str) -> bool: ...

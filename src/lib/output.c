@@ -14,9 +14,9 @@
  *     is needed, and a dead master loses nothing.  libsystemd is
  *     dlopen()ed for it, and closed again before the relay or any task
  *     is forked: no task maps libsystemd and the six libraries it brings
- *     (some 30 mappings, which every fork copies and every exit tears
- *     down; stopflag-bench scale measured 10% on the stop of 1000
- *     forked tasks).
+ *     (38 mappings of a master's 80, which every fork copies and every
+ *     exit tears down: about a tenth of the stop of 1000 forked tasks,
+ *     README "Scale").
  * Every fd is close-on-exec and above 2; spawn.c dup2()s the task's own
  * onto 1 and 2 in its child (an exec task's before the clone is made:
  * nothing is opened in the child).
