@@ -176,6 +176,22 @@ expect 0 '' env STOPFLAG_TASK=web "$stopflag" ready
 expect 69 'ready: nobody listens on NOTIFY_SOCKET=@none' env NOTIFY_SOCKET=@none "$stopflag" ready
 expect 64 'ready: NOTIFY_SOCKET=x: not a unix socket address' env NOTIFY_SOCKET=x "$stopflag" ready
 expect 64 'ready takes no argument' "$stopflag" ready now
+expect 69 'status: NOTIFY_SOCKET is not set' "$stopflag" status warming
+expect 0 '' env STOPFLAG_TASK=web "$stopflag" status warming
+expect 69 'status: nobody listens on NOTIFY_SOCKET=@none' env NOTIFY_SOCKET=@none "$stopflag" status warming
+expect 64 'status: give the TEXT' "$stopflag" status
+expect 64 'status: give the TEXT' "$stopflag" status ''
+expect 64 'status: TEXT is one line' "$stopflag" status "$(printf 'a\nb')"
+# what status and ready say, as a listener hears it
+"$top_builddir/tests/notify-listen" "$dir/notify" >"$dir/notify.out" &
+pids="$pids $!"
+wait_file notify.out listening || fail "the listener did not start"
+NOTIFY_SOCKET=$dir/notify "$stopflag" status "replaying the log, 3/7" ||
+	fail "status to a listener: status $?"
+NOTIFY_SOCKET=$dir/notify "$stopflag" ready || fail "ready to a listener: status $?"
+wait_file notify.out READY=1 || fail "the listener heard no READY=1"
+[ "$(grep -v '^listening$' "$dir/notify.out")" = "$(printf 'STATUS=replaying the log, 3/7\n--\nREADY=1\n--')" ] ||
+	fail "the listener heard: $(cat "$dir/notify.out")"
 # A sleep loop outside a group ends at once, on the error.
 t0=$(now_ms)
 n=0

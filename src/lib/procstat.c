@@ -251,7 +251,8 @@ static int thread_children(int task_dir, const char *tid, pid_t parent,
  * one under the thread the kernel chose).  Exact while no other thread
  * reaps: an entry leaves the list only when it is reaped, and the caller
  * is reading, not reaping; one adopted meanwhile is appended, and is seen
- * or missed as by any scan.  -ENOENT if the kernel has no children files.
+ * or missed as by any scan.  -errno if a list cannot be read (-ENOENT:
+ * the kernel keeps none, or a thread ended meanwhile): the caller scans.
  */
 static int own_children(pid_t parent, const struct sf__children *how)
 {
@@ -283,7 +284,7 @@ int sf__procstat_children(pid_t parent, const struct sf__children *how)
 		return -EINVAL;
 	if (parent == getpid()) {
 		count = own_children(parent, how);
-		if (count != -ENOENT)
+		if (count >= 0)
 			return count;
 	}
 	return scan_children(parent, how);

@@ -72,8 +72,10 @@ struct sf__children {
  * a master with 1000 tasks that looks for what they left behind reads
  * none of theirs, so that no /proc entry of theirs is made which each
  * task's reap would then have to drop (a quarter of the master's time
- * in a stop of 1000 tasks).  Anyone else's, or where the kernel keeps no
- * such list, come from one scan of every /proc/PID/stat.
+ * in a stop of 1000 tasks).  Anyone else's, or where such a list cannot
+ * be read, come from one scan of every /proc/PID/stat (a list that fails
+ * after others were read hands their children over once more: each()
+ * must bear that).
  * A process that ends during the scan may be missed or handed over as it
  * was: a caller that acts on a pid must know that it cannot be reused
  * (an unreaped child of the caller) or pin it first.

@@ -10,6 +10,7 @@
  *   stopflag stop-all [CODE]   0 (asks the whole group to stop with CODE)
  *   stopflag cause [--json]    0, or 1 if not set
  *   stopflag ready             0 (says READY=1 on NOTIFY_SOCKET)
+ *   stopflag status TEXT       0 (says STATUS=TEXT there)
  *
  * Durations are those of stopflagd.conf(5), parsed by the daemon's own
  * parser.  Every error is one line on stderr and a status of 64 or more
@@ -36,7 +37,8 @@ enum {
 
 static const char usage[] =
 	"usage: stopflag sleep DURATION | wait [TIMEOUT] | is-set |\n"
-	"                stop-all [CODE] | cause [--json] | ready\n";
+	"                stop-all [CODE] | cause [--json] | ready |\n"
+	"                status TEXT\n";
 
 static int bad_usage(const char *what)
 {
@@ -152,14 +154,15 @@ static int cmd_cause(sf_flag *flag, int json)
 	return fflush(stdout) == 0 ? ST_YES : ST_OSERR;
 }
 
-/* `stopflag ready`: READY=1 to the task's notify socket.  It needs no
- * flag (a task given `flag = no` can say it too).  Without NOTIFY_SOCKET
- * in a task (STOPFLAG_TASK set) the task's ready mode is `started`: it is
- * ready already, and there is nothing to say. */
-static int cmd_ready(void)
+/* `stopflag ready` (msg READY=1) and `stopflag status TEXT` (STATUS=TEXT):
+ * to the task's notify socket (sf_notify()).  They need no flag (a task
+ * given `flag = no` can say them too).  Without NOTIFY_SOCKET in a task
+ * (STOPFLAG_TASK set) the task's ready mode is `started`: it is ready
+ * already, nobody listens, and there is nothing to say. */
+static int cmd_notify(const char *name, const char *msg)
 {
 	const char *addr = getenv(SF_NOTIFY_ENV);
-	int err = sf_notify_ready();
+	int err = sf_notify(msg);
 
 	switch (err) {
 	case 0:
@@ -167,29 +170,46 @@ static int cmd_ready(void)
 	case -ENOENT:
 		if (getenv("STOPFLAG_TASK"))
 			return ST_YES;
-		fprintf(stderr, "stopflag: ready: %s is not set: not run by "
-			"a stopflag group\n", SF_NOTIFY_ENV);
+		fprintf(stderr, "stopflag: %s: %s is not set: not run by "
+			"a stopflag group\n", name, SF_NOTIFY_ENV);
 		return ST_UNAVAILABLE;
 	case -EINVAL:
-		fprintf(stderr, "stopflag: ready: %s=%s: not a unix socket "
-			"address (@NAME or /PATH)\n", SF_NOTIFY_ENV, addr);
+		fprintf(stderr, "stopflag: %s: %s=%s: not a unix socket "
+			"address (@NAME or /PATH)\n", name, SF_NOTIFY_ENV, addr);
 		return ST_USAGE;
 	case -ECONNREFUSED:
-		fprintf(stderr, "stopflag: ready: nobody listens on %s=%s "
-			"(the group has begun to stop?)\n", SF_NOTIFY_ENV, addr);
+		fprintf(stderr, "stopflag: %s: nobody listens on %s=%s "
+			"(the group has begun to stop?)\n", name, SF_NOTIFY_ENV,
+			addr);
 		return ST_UNAVAILABLE;
 	default:
-		fprintf(stderr, "stopflag: ready: cannot send to %s=%s: %s\n",
-			SF_NOTIFY_ENV, addr, sf_strerror(err));
+		fprintf(stderr, "stopflag: %s: cannot send to %s=%s: %s\n",
+			name, SF_NOTIFY_ENV, addr, sf_strerror(err));
 		return ST_OSERR;
 	}
+}
+
+/* STATUS=text, for `stopflag status`: one line, as systemd shows it. */
+static int cmd_status(const char *text)
+{
+	char *msg;
+	int st;
+
+	if (asprintf(&msg, "STATUS=%s", text) < 0) {
+		fprintf(stderr, "stopflag: status: out of memory\n");
+		return ST_OSERR;
+	}
+	st = cmd_notify("status", msg);
+	free(msg);
+	return st;
 }
 
 /* The command and its arguments, checked before the flag is joined, so
  * that a bad argument is reported as such even outside a group. */
 struct command {
-	enum { SLEEP, WAIT, IS_SET, STOP_ALL, CAUSE, READY } what;
+	enum { SLEEP, WAIT, IS_SET, STOP_ALL, CAUSE, READY, STATUS } what;
 	int ms, code, json;
+	const char *text;     /* status */
 };
 
 static int parse(int argc, char **argv, struct command *cmd)
@@ -200,6 +220,7 @@ static int parse(int argc, char **argv, struct command *cmd)
 	cmd->ms = -1;
 	cmd->code = 0;
 	cmd->json = 0;
+	cmd->text = NULL;
 	if (argc > 3)
 		return bad_usage("too many arguments");
 	if (strcmp(name, "sleep") == 0) {
@@ -229,6 +250,15 @@ static int parse(int argc, char **argv, struct command *cmd)
 		cmd->what = READY;
 		return arg ? bad_usage("ready takes no argument") : 0;
 	}
+	if (strcmp(name, "status") == 0) {
+		cmd->what = STATUS;
+		cmd->text = arg;
+		if (!arg || !*arg)
+			return bad_usage("status: give the TEXT to show");
+		if (strchr(arg, '\n'))
+			return bad_usage("status: TEXT is one line");
+		return 0;
+	}
 	if (strcmp(name, "cause") == 0) {
 		cmd->what = CAUSE;
 		if (arg && strcmp(arg, "--json") != 0)
@@ -256,7 +286,8 @@ static int run(sf_flag *flag, const struct command *cmd)
 	case CAUSE:
 		return cmd_cause(flag, cmd->json);
 	case READY:
-		break; /* needs no flag: main() */
+	case STATUS:
+		break; /* need no flag: main() */
 	}
 	return ST_USAGE;
 }
@@ -275,7 +306,9 @@ int main(int argc, char **argv)
 	}
 	st = parse(argc, argv, &cmd);
 	if (st == 0 && cmd.what == READY)
-		return cmd_ready();
+		return cmd_notify("ready", "READY=1");
+	if (st == 0 && cmd.what == STATUS)
+		return cmd_status(cmd.text);
 	if (st == 0)
 		st = join(&flag);
 	if (st != 0)
