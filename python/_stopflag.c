@@ -456,14 +456,12 @@ static PyObject *notify(PyObject *mod, PyObject *args, PyObject *kw)
 	}
 	ret = sf_notify(state); /* with the GIL: it reads the environment */
 	Py_DECREF(utf8);
-	if (ret == -ENOENT)
-		Py_RETURN_FALSE;
 	if (ret == -EINVAL)
 		return PyErr_Format(PyExc_ValueError, "notify: %s names no "
 				    "unix socket", SF_NOTIFY_ENV);
-	if (ret < 0)
+	if (ret < 0 && ret != -ENOENT)
 		return raise_sf(ret, "notify()");
-	Py_RETURN_TRUE;
+	return PyBool_FromLong(ret == 0); /* -ENOENT: nobody to tell */
 }
 
 static PyMethodDef module_methods[] = {

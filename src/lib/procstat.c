@@ -228,7 +228,7 @@ static int thread_children(int task_dir, const char *tid, pid_t parent,
 	if (!list)
 		return -errno;
 	for (p = list; *more; p = end) {
-		struct sf__procstat st;
+		struct sf__procstat st = { 0 };
 		long pid = strtol(p, &end, 10);
 
 		if (end == p)
@@ -278,12 +278,11 @@ static int own_children(pid_t parent, const struct sf__children *how)
 
 int sf__procstat_children(pid_t parent, const struct sf__children *how)
 {
-	int count;
-
 	if (!how || !how->each)
 		return -EINVAL;
 	if (parent == getpid()) {
-		count = own_children(parent, how);
+		int count = own_children(parent, how);
+
 		if (count >= 0)
 			return count;
 	}
