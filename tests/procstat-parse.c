@@ -156,7 +156,7 @@ static void test_children_scan(void **state)
 
 	(void)state;
 	tu_watchdog(20, __func__);
-	child = fork();
+	child = tu_fork();
 	assert_true(child >= 0);
 	if (child == 0) {
 		pause();
@@ -226,7 +226,7 @@ static void test_own_children_many(void **state)
 	tu_watchdog(60, __func__);
 	memset(&s, 0, sizeof(s));
 	for (int i = 0; i < MANY; i++) {
-		s.pids[i] = fork();
+		s.pids[i] = tu_fork();
 		assert_true(s.pids[i] >= 0);
 		if (s.pids[i] == 0) {
 			pause();
@@ -251,10 +251,10 @@ static void test_others_children(void **state)
 	(void)state;
 	tu_watchdog(20, __func__);
 	assert_int_equal(pipe(pipefd), 0);
-	child = fork();
+	child = tu_fork();
 	assert_true(child >= 0);
 	if (child == 0) {
-		pid_t g = fork();
+		pid_t g = tu_fork();
 
 		if (g == 0) {
 			pause();

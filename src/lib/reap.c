@@ -94,26 +94,36 @@ struct signalling {
 	int count;
 };
 
+/* Whether signal_one_child() acts on pid at all: a task only with
+ * tasks_too, the relay only in the SIGKILL sweep.  What it does not want
+ * is not looked up in /proc. */
+static bool signal_wanted(pid_t pid, void *ctx)
+{
+	const struct signalling *s = ctx;
+
+	if (sf__output_is_relay(s->g, pid))
+		return s->signo == SIGKILL && s->tasks_too;
+	return s->tasks_too || !sf__task_by_pid(s->g, pid);
+}
+
+/* A child signal_wanted() took. */
 static int signal_one_child(const struct sf__procstat *st, void *ctx)
 {
 	struct signalling *s = ctx;
-	struct sf_task *t = sf__task_by_pid(s->g, st->pid);
+	struct sf_task *t;
 
 	if (sf__output_is_relay(s->g, st->pid)) {
 		/* not left behind: it ends by itself after the tasks, and
 		 * gets SIGKILL only after a grace of its own */
-		if (s->signo == SIGKILL && s->tasks_too &&
-		    sf__output_relay_overdue(s->g, sf__now_ns()))
+		if (sf__output_relay_overdue(s->g, sf__now_ns()))
 			kill(st->pid, SIGKILL);
 		return 1;
 	}
-	if (t) {
-		if (!s->tasks_too)
-			return 1;
+	t = sf__task_by_pid(s->g, st->pid);
+	if (t)
 		sf__signal_task(t, s->signo);
-	} else {
+	else
 		signal_child(s->g, st->pid, s->signo);
-	}
 	s->count++;
 	return 1;
 }
@@ -124,18 +134,6 @@ static int signal_one_child(const struct sf__procstat *st, void *ctx)
  * Returns how many were signalled, or a negative errno if /proc cannot be
  * read.
  */
-/* Whether signal_one_child() may act on pid: a task only with
- * tasks_too, the relay only in the SIGKILL sweep (skipped, neither is
- * looked up in /proc). */
-static bool signal_wanted(pid_t pid, void *ctx)
-{
-	const struct signalling *s = ctx;
-
-	if (sf__output_is_relay(s->g, pid))
-		return s->signo == SIGKILL && s->tasks_too;
-	return s->tasks_too || !sf__task_by_pid(s->g, pid);
-}
-
 int sf__signal_children(sf_group *g, int signo, bool tasks_too)
 {
 	struct signalling s = { g, signo, tasks_too, 0 };
