@@ -4,9 +4,15 @@
  * A task stops when the group's flag is set, or when it alone is sent one
  * of its stop signals: SIGINT, SIGTERM, SIGQUIT, SIGHUP and the one given
  * to sf_group_set_stop_signal().  The handler of those signals:
- *   - in the task's own process only (a process the task forked inherits
- *     the handler, and gets the stop signals sent to the task's process
- *     group, but does not speak for the task: its parent is the task):
+ *   - once the flag is set (a group stop, which sends every task still
+ *     alive its stop signal), publishes nothing and rings no doorbell:
+ *     whoever set the flag woke the sleepers, and the master knows; a
+ *     handler that set it again would wake every sleeper and the master
+ *     once for each task signalled;
+ *   - else, in the task's own process only (a process the task forked
+ *     inherits the handler, and gets the stop signals sent to the task's
+ *     process group, but does not speak for the task: its parent is the
+ *     task):
  *       - if getppid() is no longer the master, the master died (this is
  *         the PR_SET_PDEATHSIG signal): it sets the flag, reason
  *         PARENT_DIED, so that every task learns it at once;
@@ -14,9 +20,10 @@
  *         rings the master's doorbell: the whole group follows this task;
  *   - sets the process-local stop and nudges the futex word, so that a
  *     sleep of this process cannot miss it, and nobody else wakes.
- * It uses getpid(), getppid(), sf_flag_set(), sf__doorbell_ring() and
- * sf__flag_nudge(), all async-signal-safe, and keeps errno.  It is installed without
- * SA_RESTART, so a blocking system call in the task returns EINTR.
+ * It uses sf_flag_is_set(), getpid(), getppid(), sf_flag_set(),
+ * sf__doorbell_ring() and sf__flag_nudge(), all async-signal-safe, and
+ * keeps errno.  It is installed without SA_RESTART, so a blocking system
+ * call in the task returns EINTR.
  */
 #include <errno.h>
 #include <poll.h>
@@ -49,7 +56,9 @@ static void on_stop_signal(int signo)
 	struct sf_task *t = self;
 	int saved_errno = errno;
 
-	if (getpid() != self_pid)
+	if (sf_flag_is_set(t->flag))
+		; /* the group stops: nothing to publish, nobody to wake */
+	else if (getpid() != self_pid)
 		; /* a child of the task: it stops itself, no more */
 	else if (getppid() != t->master)
 		sf_flag_set(t->flag, SF_REASON_PARENT_DIED, 0);
