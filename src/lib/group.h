@@ -7,7 +7,8 @@
  *               cause.c, status.c, log.c, output.c, notify.c
  *   output.c    (the tasks' stdout and stderr) -> relay.c, log.c; reap.c
  *               and spawn.c call it too (output.h)
- *   reap.c      (reaping, sweeping)   -> supervise.c, spawn.c, log.c
+ *   reap.c      (reaping, sweeping)   -> supervise.c, spawn.c, log.c,
+ *               pidmap.c (which task a child is; spawn.c fills it)
  *   supervise.c (state x event table) -> spawn.c, notify.c, cause.c,
  *               status.c, log.c
  *   spawn.c     (fork, exec)          -> task.c
@@ -28,6 +29,7 @@
 #include <stdint.h>
 
 #include "internal.h"
+#include "pidmap.h"
 #include "policy.h"
 
 /* sysexits(3) values the group returns where the table has no row. */
@@ -128,6 +130,7 @@ struct sf_group {
 	int flag_fd;              /* its memfd, close-on-exec (flagfd.c) */
 	struct sf_task **tasks;
 	int ntasks, cap;
+	struct sf__pidmap pids;   /* while it runs: each task's process */
 
 	int grace_ms;
 	enum sf_strategy strategy;

@@ -358,14 +358,18 @@ int sf__master_run(sf_group *g)
 	int err, status;
 
 	g->restarts = calloc((size_t)g->max_restarts + 1, sizeof(*g->restarts));
-	if (!g->restarts)
+	if (!g->restarts || sf__pidmap_init(&g->pids, (size_t)g->ntasks) < 0) {
+		free(g->restarts);
+		g->restarts = NULL;
 		return -ENOMEM;
+	}
 	err = master_enter(g, &env);
 	if (err == 0 && (err = sf__output_start(g)) < 0)
 		master_leave(&env);
 	if (err < 0) {
 		free(g->restarts);
 		g->restarts = NULL;
+		sf__pidmap_free(&g->pids);
 		return err;
 	}
 	tell_tasks_their_master(g);
@@ -376,6 +380,7 @@ int sf__master_run(sf_group *g)
 	stop_and_sweep(g); /* the relay, if any, is reaped there too */
 	sf__output_end(g);
 	master_leave(&env);
+	sf__pidmap_free(&g->pids); /* every task's process is reaped */
 	g->phase = SF__DONE;
 	g->state_changed = true;
 	sf__state_hook(g);

@@ -30,10 +30,7 @@
 
 struct sf_task *sf__task_by_pid(const sf_group *g, pid_t pid)
 {
-	for (int i = 0; i < g->ntasks; i++)
-		if (g->tasks[i]->pid == pid)
-			return g->tasks[i];
-	return NULL;
+	return sf__pidmap_get(&g->pids, pid);
 }
 
 bool sf__reap(sf_group *g)
@@ -68,6 +65,7 @@ bool sf__reap(sf_group *g)
 		if (t->pidfd >= 0)
 			close(t->pidfd);
 		t->pidfd = -1;
+		sf__pidmap_del(&g->pids, t->pid);
 		t->pid = 0;
 		sf__dispatch(g, t, SF__ENDED, status);
 	}

@@ -495,6 +495,7 @@ static int spawn_exec(sf_group *g, struct sf_task *t, char *const envp[],
 		return err == ENOENT ? SF__EX_NOTFOUND : SF__EX_NOEXEC;
 	}
 	t->pid = pid;
+	sf__pidmap_put(&g->pids, pid, t);
 	return 0;
 }
 
@@ -509,6 +510,7 @@ static int spawn_function(sf_group *g, struct sf_task *t, int *errnum)
 	}
 	setpgid(pid, pid);
 	t->pid = pid;
+	sf__pidmap_put(&g->pids, pid, t);
 	return 0;
 }
 
