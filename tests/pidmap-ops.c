@@ -5,11 +5,15 @@
  * a run (the backward shift), and a long random walk checked against a
  * plain array after every step.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -131,6 +135,30 @@ static void test_thousand_consecutive_pids(void **state)
 	sf__pidmap_free(&m);
 }
 
+/* The master's alone: a forked child finds nothing mapped there. */
+static void test_not_inherited(void **state)
+{
+	struct sf__pidmap m;
+	unsigned char vec[64];
+	int status;
+	pid_t child;
+
+	(void)state;
+	tu_watchdog(10, __func__);
+	assert_int_equal(sf__pidmap_init(&m, 100), 0);
+	sf__pidmap_put(&m, 4242, task(1));
+	assert_int_equal(mincore(m.slots, 4096, vec), 0);
+	child = tu_fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(mincore(m.slots, 4096, vec) < 0 && errno == ENOMEM ? 0 : 1);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_ptr_equal(sf__pidmap_get(&m, 4242), task(1));
+	sf__pidmap_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_delete_each_of_a_full_small_table),
 		cmocka_unit_test(test_random_walk_matches_an_array),
 		cmocka_unit_test(test_thousand_consecutive_pids),
+		cmocka_unit_test(test_not_inherited),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

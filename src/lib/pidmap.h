@@ -6,7 +6,7 @@
  * comparisons.  This is an open-addressing hash table (linear probing,
  * backward-shift deletion) sized once, before the first start, for every
  * task at once: nothing is allocated while the group runs, so a put can
- * never fail.  Not installed.
+ * never fail.  No task inherits it (MADV_DONTFORK).  Not installed.
  */
 #ifndef SF_PIDMAP_H
 #define SF_PIDMAP_H
