@@ -9,7 +9,10 @@
  *   - a function task has its own process group, an empty mask, default
  *     dispositions except its stop signals, which it catches,
  *     PDEATHSIG set to its stop signal, and none of its siblings'
- *     pidfds (the master's fds else, as a fork leaves them).
+ *     pidfds (the master's fds else, as a fork leaves them): not even
+ *     when they are scattered among the caller's own fds, one by one in
+ *     the holes the caller left, more runs of them than the master
+ *     gathers on its stack; and every fd of the caller's it keeps.
  * (That PDEATHSIG really fires after the exec is proven in
  * group-stop-paths: exec tasks die of their own stop signal when the
  * master is SIGKILLed.)
@@ -234,7 +237,56 @@ static void test_function_task_runs_clean(void **state)
 	sf_group_destroy(g);
 }
 
+/* The caller's fds, every other one closed: the master's pidfds fill the
+ * holes, each a run of its own. */
+#define SCATTER 48
+static int kept[SCATTER];
+
+/* Bit 1: a pidfd is open; bit 2: one of the caller's fds is not. */
+static int inspect_fds(sf_task *task, void *arg)
+{
+	int bad = 0;
+
+	(void)task;
+	(void)arg;
+	if (count_pidfds() != 0)
+		bad |= 1;
+	for (int i = 0; i < SCATTER; i++)
+		if (fcntl(kept[i], F_GETFD) < 0)
+			bad |= 2;
+	return bad;
+}
+
+static void test_function_task_closes_only_the_masters_fds(void **state)
+{
+	sf_group *g = gu_group();
+	int status, id, fds[2 * SCATTER];
+
+	tu_watchdog(30, __func__);
+	for (int i = 0; i < 2 * SCATTER; i++)
+		assert_true((fds[i] = open("/dev/null", O_RDONLY)) >= 0);
+	for (int i = 0; i < SCATTER; i++) {
+		kept[i] = fds[2 * i];
+		close(fds[2 * i + 1]);
+	}
+	for (int i = 0; i < SCATTER; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "sibling%d", i);
+		assert_int_equal(sf_group_add(g, name, sibling, NULL), i);
+	}
+	id = sf_group_add(g, "self", inspect_fds, NULL);
+	assert_int_equal(id, SCATTER);
+	status = sf_group_run(g);
+	for (int i = 0; i < SCATTER; i++)
+		close(kept[i]);
+	if (status != 0)
+		fail_msg("the function task's fds were wrong: 0x%x", status);
+	sf_group_destroy(g);
+}
+
 GU_MAIN(
 	GU_TEST(test_exec_task_runs_clean),
-	GU_TEST(test_function_task_runs_clean)
+	GU_TEST(test_function_task_runs_clean),
+	GU_TEST(test_function_task_closes_only_the_masters_fds)
 )

@@ -37,6 +37,8 @@ int sf_group_create(sf_group **groupp)
 	return 0;
 }
 
+/* What a record holds; the record itself stays in the arena, which
+ * goes with the group. */
 static void free_task(struct sf_task *t)
 {
 	if (!t)
@@ -55,7 +57,6 @@ static void free_task(struct sf_task *t)
 	free(t->argv);
 	free(t->options);
 	free(t->name);
-	free(t);
 }
 
 void sf_group_destroy(sf_group *g)
@@ -65,6 +66,7 @@ void sf_group_destroy(sf_group *g)
 	for (int i = 0; i < g->ntasks; i++)
 		free_task(g->tasks[i]);
 	free(g->tasks);
+	sf__arena_release(&g->records);
 	free(g->restarts);
 	sf_flag_destroy(g->flag);
 	close(g->flag_fd);
@@ -113,11 +115,9 @@ static int new_task(sf_group *g, const char *name, struct sf_task **tp)
 		err = check_name(g, name);
 	if (err < 0)
 		return err;
-	t = calloc(1, sizeof(*t));
-	if (!t || !(t->name = strdup(name))) {
-		free(t);
-		return -ENOMEM;
-	}
+	t = sf__arena_alloc(&g->records, sizeof(*t));
+	if (!t || !(t->name = strdup(name)))
+		return -ENOMEM; /* a record handed out stays until the group goes */
 	t->pidfd = -1;
 	t->output = -1;
 	t->notify_fd = -1;

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "internal.h"
 #include "pidmap.h"
 #include "policy.h"
@@ -66,7 +67,8 @@ enum sf__event {
 };
 
 struct sf_task {
-	/* What the task's own process uses; fork() hands it a copy.  (Each
+	/* What the task's own process uses; spawn.c hands it a copy of the
+	 * whole record (its fork copies none of the group's records).  (Each
 	 * half is ordered by size, wide fields first: no padding between.) */
 	char *name;
 	sf_task_fn *fn;           /* a function task, or NULL */
@@ -128,8 +130,9 @@ struct sf__stop {
 struct sf_group {
 	sf_flag *flag;
 	int flag_fd;              /* its memfd, close-on-exec (flagfd.c) */
-	struct sf_task **tasks;
+	struct sf_task **tasks;   /* the records, in `records` */
 	int ntasks, cap;
+	struct sf__arena records; /* not copied by a task's fork (arena.h) */
 	struct sf__pidmap pids;   /* while it runs: each task's process */
 
 	int grace_ms;

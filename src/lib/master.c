@@ -373,6 +373,7 @@ int sf__master_run(sf_group *g)
 		return err;
 	}
 	tell_tasks_their_master(g);
+	sf__arena_forked(&g->records, false); /* tasks get a copy of their own */
 	g->phase = SF__STARTING;
 	sf__start_all(g);
 	tell_ready(g);
@@ -380,6 +381,7 @@ int sf__master_run(sf_group *g)
 	stop_and_sweep(g); /* the relay, if any, is reaped there too */
 	sf__output_end(g);
 	master_leave(&env);
+	sf__arena_forked(&g->records, true); /* the caller's forks, as before */
 	sf__pidmap_free(&g->pids); /* every task's process is reaped */
 	g->phase = SF__DONE;
 	g->state_changed = true;

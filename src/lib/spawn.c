@@ -11,8 +11,10 @@
  *   - arms PR_SET_PDEATHSIG with its stop signal;
  *   - dup2()s onto 1 and 2 the fds its output goes to (output.c made
  *     them before the fork; none if it inherits the master's);
- *   - function task: closes its siblings' pidfds and every notify socket
- *     (the master's: only the master reads them), sets NOTIFY_SOCKET to
+ *   - function task: runs with a copy of its own record, the only one of
+ *     the group's it has (arena.h); closes its siblings' pidfds and every
+ *     notify socket (the master's: only the master reads them), which
+ *     the master listed for it before the fork; sets NOTIFY_SOCKET to
  *     its own (or unsets the master's), faults the flag's page
  *     in for writing (flag.c: its first set then pays no fault), compares
  *     getppid() with the master's pid saved before fork() (task.c: if the
@@ -45,6 +47,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -250,37 +253,70 @@ static void close_fd_run(int first, int last)
 			close(fd);
 }
 
-/* Add fd (or nothing, if negative) to the run first..last, closing the
- * run first if fd does not extend it. */
-static void close_fd_add(int fd, int *first, int *last)
+/*
+ * The master's fds a function task closes: the pidfds of the other tasks
+ * (a function task has no business signalling its siblings behind the
+ * master's back) and every notify socket (a copy held open here would
+ * keep an ended start's socket, and its messages, alive).  The master
+ * opened them one after another (a task's socket, then its pidfd), so
+ * they mostly come in runs of consecutive numbers: one close_range(2) a
+ * run, not one close(2) an fd, which for the last of 1000 tasks was 1000
+ * system calls before it could run.  The master gathers the runs before
+ * the fork, from the records the child has none of (arena.h).
+ */
+#define FD_RUNS_INLINE 32
+
+struct fd_runs {
+	int (*run)[2];   /* first and last of each: inline_run, or allocated */
+	int n;
+	int inline_run[FD_RUNS_INLINE][2];
+};
+
+static int add_fd(struct fd_runs *r, int fd, int most)
 {
 	if (fd < 0)
-		return;
-	if (*first >= 0 && fd == *last + 1) {
-		*last = fd;
-		return;
+		return 0;
+	if (r->n > 0 && fd == r->run[r->n - 1][1] + 1) {
+		r->run[r->n - 1][1] = fd;
+		return 0;
 	}
-	close_fd_run(*first, *last);
-	*first = *last = fd;
+	if (r->n == FD_RUNS_INLINE && r->run == r->inline_run) {
+		int (*more)[2] = calloc((size_t)most, sizeof(*more));
+
+		if (!more)
+			return -ENOMEM;
+		memcpy(more, r->inline_run, sizeof(r->inline_run));
+		r->run = more;
+	}
+	r->run[r->n][0] = r->run[r->n][1] = fd;
+	r->n++;
+	return 0;
 }
 
-/* Close the pidfds of the other tasks (a function task has no business
- * signalling its siblings behind the master's back) and every notify
- * socket: a copy held open here would keep an ended start's socket, and
- * its messages, alive.  The master opened them one after another (a
- * task's socket, then its pidfd), so they mostly come in runs of
- * consecutive numbers: one close_range(2) a run, not one close(2) an fd,
- * which for the last of 1000 tasks was 1000 system calls before it could
- * run. */
-static void close_master_fds(const sf_group *g)
+static int gather_master_fds(const sf_group *g, struct fd_runs *r)
 {
-	int first = -1, last = -1;
+	int most = 2 * g->ntasks; /* a run for each fd at worst */
 
-	for (int i = 0; i < g->ntasks; i++) {
-		close_fd_add(g->tasks[i]->notify_fd, &first, &last);
-		close_fd_add(g->tasks[i]->pidfd, &first, &last);
-	}
-	close_fd_run(first, last);
+	r->run = r->inline_run;
+	r->n = 0;
+	for (int i = 0; i < g->ntasks; i++)
+		if (add_fd(r, g->tasks[i]->notify_fd, most) < 0 ||
+		    add_fd(r, g->tasks[i]->pidfd, most) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static void drop_fd_runs(struct fd_runs *r)
+{
+	if (r->run != r->inline_run)
+		free(r->run);
+}
+
+/* In the child. */
+static void close_fd_runs(const struct fd_runs *r)
+{
+	for (int i = 0; i < r->n; i++)
+		close_fd_run(r->run[i][0], r->run[i][1]);
 }
 
 /* What sd_notify(3) in a function task reaches: its own notify socket,
@@ -301,16 +337,26 @@ static void set_notify_env(const struct sf_task *t)
  * never returns: this keeps it reachable until the task ends. */
 static sf_group *volatile child_of; /* volatile: the store must stay */
 
+/* What a function task's child gets from the master, on the master's
+ * stack, which its fork copies: the copy of its record it runs with (the
+ * fork copies none of the group's records: arena.h), and the master's
+ * fds it closes. */
+struct function_plan {
+	struct sf_task task;
+	struct fd_runs fds;
+};
+
 /* A function task's child, after fork(). */
-static _Noreturn void function_child(sf_group *g, struct sf_task *t)
+static _Noreturn void function_child(sf_group *g, struct function_plan *fp)
 {
+	struct sf_task *t = &fp->task;
 	int out[2];
 
 	child_of = g;
 	setpgid(0, 0);
 	reset_dispositions();
 	prctl(PR_SET_PDEATHSIG, t->stop_signal);
-	close_master_fds(g);
+	close_fd_runs(&fp->fds);
 	set_notify_env(t);
 	sf__output_fds(g, t, out);
 	if (install_output(out) == 0 && out[0] >= 0)
@@ -439,10 +485,10 @@ static void reap_now(pid_t pid)
 		;
 }
 
-/* Create t's process (an exec task's if plan is given), every signal
- * blocked across it: its pid, or -1 with errno set. */
-static pid_t create_child(sf_group *g, struct sf_task *t,
-			  struct exec_plan *plan)
+/* Create a task's process, an exec task's (plan) or a function task's
+ * (fp), every signal blocked across it: its pid, or -1 with errno set. */
+static pid_t create_child(sf_group *g, struct exec_plan *plan,
+			  struct function_plan *fp)
 {
 	sigset_t all, old;
 	pid_t pid;
@@ -454,7 +500,7 @@ static pid_t create_child(sf_group *g, struct sf_task *t,
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = plan ? clone_exec_child(plan) : fork();
 	if (pid == 0)
-		function_child(g, t);
+		function_child(g, fp);
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = err;
@@ -477,7 +523,7 @@ static int spawn_exec(sf_group *g, struct sf_task *t, char *const envp[],
 	}
 	plan.errfd = pipefd[1];
 	sf__output_fds(g, t, plan.out);
-	pid = create_child(g, t, &plan);
+	pid = create_child(g, &plan, NULL);
 	err = errno;
 	close(pipefd[1]);
 	t->last_pid = pid > 0 ? pid : 0;
@@ -501,7 +547,16 @@ static int spawn_exec(sf_group *g, struct sf_task *t, char *const envp[],
 
 static int spawn_function(sf_group *g, struct sf_task *t, int *errnum)
 {
-	pid_t pid = create_child(g, t, NULL);
+	struct function_plan fp;
+	pid_t pid;
+
+	fp.task = *t;
+	if (gather_master_fds(g, &fp.fds) < 0) {
+		*errnum = ENOMEM;
+		return SF__EX_OSERR;
+	}
+	pid = create_child(g, NULL, &fp);
+	drop_fd_runs(&fp.fds);
 
 	t->last_pid = pid > 0 ? pid : 0;
 	if (pid < 0) {
