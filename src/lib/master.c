@@ -45,6 +45,9 @@
  * cannot keep the master alive past the grace.
  */
 #include <errno.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -338,6 +341,20 @@ static void stop_and_sweep(sf_group *g)
 	}
 }
 
+/* Before the first fork, the memory the C library holds free goes back to
+ * the kernel: a function task's fork copies the page-table entries of
+ * every page the master has, free or not, and the task tears them down
+ * again at its end.  What a config was parsed with, the arrays grown to
+ * their size, the copies the builder made: stopflagd's heap held 516 KiB
+ * for 1000 tasks, 104 KiB of it in use.  (The task records are not
+ * copied at all: arena.h.) */
+static void shed_free_memory(void)
+{
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
+}
+
 /* What each task's process needs to know of its master. */
 static void tell_tasks_their_master(sf_group *g)
 {
@@ -374,6 +391,7 @@ int sf__master_run(sf_group *g)
 	}
 	tell_tasks_their_master(g);
 	sf__arena_forked(&g->records, false); /* tasks get a copy of their own */
+	shed_free_memory();
 	g->phase = SF__STARTING;
 	sf__start_all(g);
 	tell_ready(g);
