@@ -12,7 +12,8 @@
  *     pidfds (the master's fds else, as a fork leaves them): not even
  *     when they are scattered among the caller's own fds, one by one in
  *     the holes the caller left, more runs of them than the master
- *     gathers on its stack; and every fd of the caller's it keeps.
+ *     gathers on its stack; and every fd of the caller's it keeps, and
+ *     no NOTIFY_SOCKET of the master's (it is ready once started).
  * (That PDEATHSIG really fires after the exec is proven in
  * group-stop-paths: exec tasks die of their own stop signal when the
  * master is SIGKILLed.)
@@ -40,7 +41,8 @@
 #include "testutil.h"
 
 /* Dirty the master: an fd without close-on-exec (twice), a STOPFLAG_FD and
- * STOPFLAG_TASK of its own, SIGUSR2 blocked,
+ * STOPFLAG_TASK of its own, a NOTIFY_SOCKET (its supervisor's, which no
+ * task may reach), SIGUSR2 blocked,
  * SIGUSR1 and SIGPIPE ignored, and the C library's own signals 32 and 33
  * ignored too (sigaction() refuses them; `make check` has been seen to
  * hand them down ignored). */
@@ -66,11 +68,13 @@ static void dirty(bool on)
 		assert_int_equal(dup2(dirty_fd, 40), 40);
 		setenv("STOPFLAG_FD", "40", 1);
 		setenv("STOPFLAG_TASK", "outer", 1);
+		setenv("NOTIFY_SOCKET", "@stopflag-test-supervisor", 1);
 	} else {
 		close(dirty_fd);
 		close(40);
 		unsetenv("STOPFLAG_FD");
 		unsetenv("STOPFLAG_TASK");
+		unsetenv("NOTIFY_SOCKET");
 	}
 	sigemptyset(&usr2);
 	sigaddset(&usr2, SIGUSR2);
@@ -242,7 +246,8 @@ static void test_function_task_runs_clean(void **state)
 #define SCATTER 48
 static int kept[SCATTER];
 
-/* Bit 1: a pidfd is open; bit 2: one of the caller's fds is not. */
+/* Bit 1: a pidfd is open; bit 2: one of the caller's fds is not; bit 4:
+ * the master's NOTIFY_SOCKET is there (ready once started: none). */
 static int inspect_fds(sf_task *task, void *arg)
 {
 	int bad = 0;
@@ -254,6 +259,8 @@ static int inspect_fds(sf_task *task, void *arg)
 	for (int i = 0; i < SCATTER; i++)
 		if (fcntl(kept[i], F_GETFD) < 0)
 			bad |= 2;
+	if (getenv("NOTIFY_SOCKET"))
+		bad |= 4;
 	return bad;
 }
 
@@ -277,7 +284,9 @@ static void test_function_task_closes_only_the_masters_fds(void **state)
 	}
 	id = sf_group_add(g, "self", inspect_fds, NULL);
 	assert_int_equal(id, SCATTER);
+	dirty(true);
 	status = sf_group_run(g);
+	dirty(false);
 	for (int i = 0; i < SCATTER; i++)
 		close(kept[i]);
 	if (status != 0)

@@ -322,12 +322,14 @@ static void close_fd_runs(const struct fd_runs *r)
 /* What sd_notify(3) in a function task reaches: its own notify socket,
  * never the master's supervisor.  The master is single-threaded
  * (sf_group_run()), so the C library's environment is safe to change in
- * its fork. */
-static void set_notify_env(const struct sf_task *t)
+ * its fork.  The master looked whether there is one to unset: where
+ * there is none, the child runs none of the C library's environment and
+ * string code (the pages a task has mapped cost its end: arena.h). */
+static void set_notify_env(const struct sf_task *t, bool inherited)
 {
 	if (t->ready_mode == SF_READY_NOTIFY)
 		setenv(SF_NOTIFY_ENV, t->notify_addr, 1);
-	else
+	else if (inherited)
 		unsetenv(SF_NOTIFY_ENV);
 }
 
@@ -344,6 +346,7 @@ static sf_group *volatile child_of; /* volatile: the store must stay */
 struct function_plan {
 	struct sf_task task;
 	struct fd_runs fds;
+	bool notify_env;     /* the master's environment has NOTIFY_SOCKET */
 };
 
 /* A function task's child, after fork(). */
@@ -357,7 +360,7 @@ static _Noreturn void function_child(sf_group *g, struct function_plan *fp)
 	reset_dispositions();
 	prctl(PR_SET_PDEATHSIG, t->stop_signal);
 	close_fd_runs(&fp->fds);
-	set_notify_env(t);
+	set_notify_env(t, fp->notify_env);
 	sf__output_fds(g, t, out);
 	if (install_output(out) == 0 && out[0] >= 0)
 		setvbuf(stdout, NULL, _IOLBF, 0); /* lines reach the relay */
@@ -551,6 +554,7 @@ static int spawn_function(sf_group *g, struct sf_task *t, int *errnum)
 	pid_t pid;
 
 	fp.task = *t;
+	fp.notify_env = getenv(SF_NOTIFY_ENV) != NULL;
 	if (gather_master_fds(g, &fp.fds) < 0) {
 		*errnum = ENOMEM;
 		return SF__EX_OSERR;
