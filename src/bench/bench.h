@@ -74,6 +74,11 @@ struct scale_opts {
 int wake_run(const struct wake_opts *opts);
 int group_run(const struct group_opts *opts);
 int scale_run(const struct scale_opts *opts);
+/* A scale run's driver: scale mode execs this program with
+ * SCALE_DRIVER_ARG KIND N FD, once for every run (scale.c says why);
+ * argv from that word on.  Not for people. */
+#define SCALE_DRIVER_ARG "--scale-driver"
+int scale_driver_main(int argc, char *argv[]);
 
 /* ---------------------------------------------------------------- scale */
 

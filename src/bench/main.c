@@ -392,6 +392,8 @@ int main(int argc, char *argv[])
 		puts("stopflag-bench " PACKAGE_VERSION);
 		return 0;
 	}
+	if (strcmp(argv[1], SCALE_DRIVER_ARG) == 0)
+		return scale_driver_main(argc - 1, argv + 1);
 	mode = argv[1];
 	if (strcmp(mode, "wake") == 0)
 		return wake_main(argc - 1, argv + 1);

@@ -17,7 +17,13 @@
  *             through stopflagd (scale-daemon.c; only with --stopflagd)
  *
  * Every kind runs in a driver process of its own (the group's master, or
- * a loop forked for it).  The start is timed inside the driver, from just
+ * a loop), a fresh exec of this program for every run, as stopflagd and
+ * Python are: where ASLR puts a process and its libraries decides how
+ * many page-table pages its forks have, and so how dear their ends are
+ * (up to 20% here), and a driver forked from the benchmark would give
+ * one run's every round the same layout.  The driver shares only a
+ * memfd with us (struct scale_ctl, and a page of its own for the floor's
+ * futex word, fresh every run).  The start is timed inside the driver, from just
  * before its first spawn until its last spawn returned (for a group:
  * sf_group_run() to the on_ready hook; an exec task has exec'd by then).
  * Once the driver and its children are asleep we read their ΣPss, take
@@ -46,6 +52,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -78,8 +85,13 @@ struct scale_ctl {
 	int64_t start_ns;        /* the driver's start time */
 };
 
+/* The memfd a run shares with its driver: the ctl on its first page, the
+ * floor's futex word alone on its second. */
+#define RUN_PAGES 2
+static void *run_mem;
 static struct scale_ctl *ctl;
-static uint32_t *floor_word; /* floor: a fresh page every run */
+static uint32_t *floor_word;
+static int run_fd = -1;
 static int ntasks;
 
 static char sleep_arg[] = "1000", sleep_cmd[] = "sleep";
@@ -273,21 +285,95 @@ void scale_sample_ended(struct scale_sample *s, const struct rusage *ru)
 	s->faults = ru->ru_minflt;
 }
 
-/* Start the driver of kind; 0, or -errno. */
+/* Map the run's memory from fd (ours, or the one the driver inherited);
+ * 0, or -errno. */
+static int run_mem_map(int fd)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, RUN_PAGES * (size_t)page, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	run_mem = p;
+	ctl = p;
+	floor_word = (uint32_t *)((char *)p + page);
+	return 0;
+}
+
+/* A fresh memfd for one run, mapped; 0, or -errno. */
+static int run_mem_open(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int err;
+
+	run_fd = (int)syscall(SYS_memfd_create, "stopflag-bench-run",
+			      MFD_CLOEXEC);
+	if (run_fd < 0)
+		return -errno;
+	err = ftruncate(run_fd, RUN_PAGES * page) < 0 ? -errno
+						       : run_mem_map(run_fd);
+	if (err < 0) {
+		close(run_fd);
+		run_fd = -1;
+	}
+	return err;
+}
+
+static void run_mem_close(void)
+{
+	if (run_mem)
+		munmap(run_mem, RUN_PAGES * (size_t)sysconf(_SC_PAGESIZE));
+	run_mem = NULL;
+	ctl = NULL;
+	floor_word = NULL;
+	if (run_fd >= 0)
+		close(run_fd);
+	run_fd = -1;
+}
+
+/* Start the driver of kind, a fresh exec of this program; 0, or -errno. */
 static int start_driver(enum scale_kind kind, pid_t *driver)
 {
-	memset(ctl, 0, sizeof(*ctl));
+	static char name[] = "stopflag-bench", mode_arg[] = SCALE_DRIVER_ARG;
+	char kind_arg[16], n_arg[16], fd_arg[16];
+	char *argv[] = { name, mode_arg, kind_arg, n_arg, fd_arg, NULL };
+
+	snprintf(kind_arg, sizeof(kind_arg), "%d", (int)kind);
+	snprintf(n_arg, sizeof(n_arg), "%d", ntasks);
+	snprintf(fd_arg, sizeof(fd_arg), "%d", run_fd);
 	fflush(NULL);
 	*driver = fork_bound();
 	if (*driver < 0)
 		return (int)*driver;
 	if (*driver > 0)
 		return 0;
+	fcntl(run_fd, F_SETFD, 0); /* the one fd it keeps */
+	execv("/proc/self/exe", argv);
+	ready(now_ns(), -errno);
+	_exit(97);
+}
+
+/* A driver, exec'd by start_driver(): argv is that of main(), from
+ * SCALE_DRIVER_ARG on. */
+int scale_driver_main(int argc, char *argv[])
+{
+	int kind, fd;
+
+	if (argc != 4)
+		return BENCH_EXIT_USAGE;
+	kind = atoi(argv[1]);
+	ntasks = atoi(argv[2]);
+	fd = atoi(argv[3]);
+	if (kind < 0 || kind >= SCALE_KINDS || ntasks < 1 || fd < 0 ||
+	    run_mem_map(fd) < 0)
+		return BENCH_EXIT_USAGE;
+	close(fd);
 	if (kind == SCALE_FLOOR)
 		floor_driver();
 	if (kind == SCALE_VFORK)
 		vfork_driver();
-	group_driver(kind);
+	group_driver((enum scale_kind)kind);
 }
 
 /* The time a start of N may take before we call it stuck. */
@@ -392,14 +478,11 @@ static int run_once(const struct scale_opts *opts, enum scale_kind kind,
 	if (kind == SCALE_DAEMON_EXEC || kind == SCALE_DAEMON_FUNCTION)
 		return scale_daemon_once(opts->stopflagd, kind, ntasks,
 					 start_bound_ms(), s);
-	if (kind == SCALE_FLOOR) {
-		floor_word = shared_alloc(sizeof(*floor_word));
-		if (!floor_word)
-			return -errno;
-	}
+	err = run_mem_open(); /* the floor's word on a fresh page every run */
+	if (err < 0)
+		return err;
 	err = run_driver(kind, s);
-	if (kind == SCALE_FLOOR)
-		shared_free(floor_word, sizeof(*floor_word));
+	run_mem_close();
 	return err;
 }
 
@@ -500,8 +583,7 @@ int scale_run(const struct scale_opts *opts)
 
 	res.all = calloc(nrounds * SCALE_KINDS, sizeof(*res.all));
 	res.rounds = calloc(nrounds, sizeof(*res.rounds));
-	ctl = shared_alloc(sizeof(*ctl));
-	if (!res.all || !res.rounds || !ctl) {
+	if (!res.all || !res.rounds) {
 		free(res.all);
 		free(res.rounds);
 		return -ENOMEM;
@@ -528,6 +610,5 @@ int scale_run(const struct scale_opts *opts)
 		fprintf(stderr, "stopflag-bench: scale: %s\n", strerror(-err));
 	free(res.all);
 	free(res.rounds);
-	shared_free(ctl, sizeof(*ctl));
 	return err;
 }
