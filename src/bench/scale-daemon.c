@@ -286,8 +286,9 @@ bool scale_daemon_usable(const char *stopflagd, char *why, size_t len)
 		;
 	if (status != 0 || !strstr(out, "systemd notification: yes")) {
 		snprintf(why, len, "%s %s", stopflagd, status != 0 ?
-			 "--version failed" : "was built without libsystemd "
-			 "(no READY=1 to time the start by)");
+			 "--version failed" : "does not send READY=1 (one "
+			 "from before its own notify protocol), and the "
+			 "start is timed by it");
 		return false;
 	}
 	return true;
