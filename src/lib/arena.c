@@ -1,10 +1,19 @@
 /*
  * arena.c - the task records' memory (arena.h): chunks mapped on their
  * own, handed out from the front, unmapped all at once.
+ *
+ * Under Valgrind a fork copies the records as it always did: Valgrind
+ * does not know MADV_DONTFORK, and in a task's process its leak check
+ * would find the other tasks' names and options, which only the records
+ * point to, lost.  Where Valgrind's header was there at the build.
  */
 #include <stdalign.h>
 #include <stdint.h>
 #include <sys/mman.h>
+
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
 
 #include "arena.h"
 
@@ -59,10 +68,21 @@ void *sf__arena_alloc(struct sf__arena *a, size_t size)
 	return p; /* zero: fresh anonymous pages, never handed out before */
 }
 
+bool sf__arena_forks_copy(void)
+{
+#ifdef HAVE_VALGRIND_VALGRIND_H
+	return RUNNING_ON_VALGRIND;
+#else
+	return false;
+#endif
+}
+
 void sf__arena_forked(struct sf__arena *a, bool copied)
 {
 	/* A kernel without it (before 2.6.16) copies the records, as it
 	 * always did: nothing breaks, nothing is saved. */
+	if (sf__arena_forks_copy())
+		return;
 	for (struct sf__chunk *c = a->chunks; c; c = c->next)
 		madvise(c, c->size, copied ? MADV_DOFORK : MADV_DONTFORK);
 }

@@ -25,6 +25,8 @@ struct sf__arena {
 void *sf__arena_alloc(struct sf__arena *a, size_t size);
 /* Whether a fork copies the arena (it does until told otherwise). */
 void sf__arena_forked(struct sf__arena *a, bool copied);
+/* Whether forks copy the arena whatever it is told (under Valgrind). */
+bool sf__arena_forks_copy(void);
 /* Unmap all of it. */
 void sf__arena_release(struct sf__arena *a);
 
