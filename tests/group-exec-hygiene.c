@@ -272,9 +272,9 @@ static void test_function_task_closes_only_the_masters_fds(void **state)
 	tu_watchdog(30, __func__);
 	for (int i = 0; i < 2 * SCATTER; i++)
 		assert_true((fds[i] = open("/dev/null", O_RDONLY)) >= 0);
-	for (int i = 0; i < SCATTER; i++) {
-		kept[i] = fds[2 * i];
-		close(fds[2 * i + 1]);
+	for (int i = 0; i + 1 < 2 * SCATTER; i += 2) {
+		kept[i / 2] = fds[i];
+		close(fds[i + 1]);
 	}
 	for (int i = 0; i < SCATTER; i++) {
 		char name[16];

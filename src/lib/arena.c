@@ -17,7 +17,7 @@
 
 #include "arena.h"
 
-#define CHUNK_BYTES (64 * 1024)
+#define CHUNK_BYTES ((size_t)64 * 1024)
 
 struct sf__chunk {
 	struct sf__chunk *next;

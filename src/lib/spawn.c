@@ -502,8 +502,11 @@ static pid_t create_child(sf_group *g, struct exec_plan *plan,
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = plan ? clone_exec_child(plan) : fork();
-	if (pid == 0)
+	if (pid == 0) {
+		if (!fp) /* cannot be: an exec task's child never returns here */
+			_exit(SF__EX_SOFTWARE);
 		function_child(g, fp);
+	}
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = err;

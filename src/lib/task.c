@@ -56,14 +56,14 @@ static void on_stop_signal(int signo)
 	struct sf_task *t = self;
 	int saved_errno = errno;
 
-	if (sf_flag_is_set(t->flag))
-		; /* the group stops: nothing to publish, nobody to wake */
-	else if (getpid() != self_pid)
-		; /* a child of the task: it stops itself, no more */
-	else if (getppid() != t->master)
-		sf_flag_set(t->flag, SF_REASON_PARENT_DIED, 0);
-	else if (t->stop_all)
-		request_stop(t, SF_REASON_SIGNAL, signo);
+	/* Once the group stops there is nothing to publish and nobody to
+	 * wake; a child of the task stops itself, no more. */
+	if (!sf_flag_is_set(t->flag) && getpid() == self_pid) {
+		if (getppid() != t->master)
+			sf_flag_set(t->flag, SF_REASON_PARENT_DIED, 0);
+		else if (t->stop_all)
+			request_stop(t, SF_REASON_SIGNAL, signo);
+	}
 	local_stop = 1;
 	sf__flag_nudge(t->flag);
 	errno = saved_errno;
