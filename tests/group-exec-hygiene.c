@@ -277,7 +277,7 @@ static void test_function_task_closes_only_the_masters_fds(void **state)
 		close(fds[i + 1]);
 	}
 	for (int i = 0; i < SCATTER; i++) {
-		char name[16];
+		char name[24];
 
 		snprintf(name, sizeof(name), "sibling%d", i);
 		assert_int_equal(sf_group_add(g, name, sibling, NULL), i);

@@ -6,8 +6,9 @@
  * again, as before the run.
  *
  * White box: the task looks at the master's records through the group,
- * which the test keeps in a global its fork inherits.  Skipped under
- * Valgrind, where the records are forked (arena.c says why).
+ * which the test keeps in a global its fork inherits.  Under Valgrind,
+ * where the records are forked (arena.c says why), only the copy is
+ * checked.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -47,7 +48,9 @@ static int probe(sf_task *task, void *arg)
 	int id = (int)(intptr_t)arg, bad = 0;
 	const struct sf_task *mine = group->tasks[id];
 
-	for (int i = 0; i < group->ntasks; i++)
+	/* under Valgrind the records are forked (arena.c): the copy still
+	 * has to be the task's own */
+	for (int i = 0; !sf__arena_forks_copy() && i < group->ntasks; i++)
 		if (mapped(group->tasks[i]))
 			bad |= 1;
 	if (task == mine || strcmp(sf_task_name(task), "probe") != 0 ||
@@ -69,12 +72,10 @@ static void test_task_has_no_records_but_its_copy(void **state)
 	pid_t child;
 
 	(void)state;
-	if (sf__arena_forks_copy())
-		skip(); /* under Valgrind, which keeps no memory from a fork */
 	tu_watchdog(30, __func__);
 	group = gu_group();
 	for (int i = 0; i < NTASKS; i++) {
-		char name[16];
+		char name[24];
 
 		snprintf(name, sizeof(name), "sibling%d", i);
 		assert_int_equal(sf_group_add(group, name, sibling, NULL), i);
@@ -92,7 +93,7 @@ static void test_task_has_no_records_but_its_copy(void **state)
 		bool all = group->ntasks == NTASKS + 1;
 
 		for (int i = 0; all && i < group->ntasks; i++) {
-			char name[16];
+			char name[24];
 
 			snprintf(name, sizeof(name), "sibling%d", i);
 			all = mapped(group->tasks[i]) &&
