@@ -38,8 +38,11 @@ start() {
 	pid=$!
 	(sleep 20; echo "watchdog: killing $pid"; kill -KILL "$pid") &
 	watchdog=$!
+	# occurrences, not lines: the processes share the file, and two of
+	# their lines have been seen run together on one
 	for _ in $(seq 100); do
-		[ "$(grep -c "$2" "$dir/out" 2>/dev/null)" -ge "$3" ] && return 0
+		[ "$(grep -o "$2" "$dir/out" 2>/dev/null | wc -l)" -ge "$3" ] &&
+			return 0
 		sleep 0.05
 	done
 	fail "did not start"
