@@ -16,7 +16,19 @@ set -u
 : "${stop_ms:=1000}"
 dir=$(mktemp -d)
 watchdog=
-trap 'kill $watchdog 2>/dev/null; rm -rf "$dir"' EXIT
+pid=
+# On the way out, also the example if it still runs (a failed start): it
+# gets SIGTERM, its stop, and SIGKILL if that takes 5 s.
+stop_example() {
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid"
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	kill -KILL "$pid"
+}
+trap 'stop_example; kill $watchdog 2>/dev/null; rm -rf "$dir"' EXIT
 
 fail() { echo "FAIL: $*"; cat "$dir/out" 2>/dev/null; exit 1; }
 
@@ -51,6 +63,7 @@ start() {
 # ended WHAT: BIN ($pid) exited 0.
 ended() {
 	wait "$pid"; rc=$?
+	pid= # reaped: its number may be another's now
 	[ "$rc" -eq 0 ] || fail "exit status $rc $1"
 }
 
