@@ -220,6 +220,75 @@ static void test_signal_to_a_stopped_task_waits_for_sigcont(void **state)
 	assert_true(allowed(SF_REASON_KILLED, SIGTERM, 143, 0, 250));
 }
 
+/* An exec task that catches SIGTERM and exits 0, SIGTERMed at 100 ms and
+ * sent SIGSTOP at 101 ms, before it could run its handler: it exits at the
+ * SIGCONT (250 ms) at the earliest, and a signal to the master at 200 ms
+ * may come first. */
+static void exec_catcher_held(int cont_ms)
+{
+	scenario(SF_STOP_ALL, 2, 3);
+	sh.sc.task[0].kind = ST_EXEC;
+	sh.sc.task[0].exec_catch = 1;
+	incarnation(0, 201, 1);
+	incarnation(1, 202, 1);
+	fault(ST_F_TERM_TASK, 0, 201, 100, SIGTERM);
+	fault(ST_F_STOP_TASK, 0, 201, 101, 0);
+	if (cont_ms)
+		sh.fault[1].cont_ns = T0 + MS(cont_ms);
+	fault(ST_F_SIGNAL_MASTER, -1, MASTER, 200, SIGHUP);
+	oracle();
+}
+
+static void test_sigstop_just_after_a_sigterm_holds_the_end(void **state)
+{
+	exec_catcher_held(250);
+	assert_int_equal(ex.n, 2);
+	assert_true(allowed(SF_REASON_EXITED, 0, 0, 0, 250));
+	assert_true(allowed(SF_REASON_SIGNAL, SIGHUP, 0, -1, 200));
+}
+
+/* No SIGCONT from the driver: the master's stop came first, and its own
+ * SIGCONT came with it; or the task had ended before the SIGSTOP. */
+static void test_sigstop_never_ended_after_a_sigterm(void **state)
+{
+	exec_catcher_held(0);
+	assert_int_equal(ex.n, 2);
+	assert_true(allowed(SF_REASON_EXITED, 0, 0, 0, 100));
+	assert_true(allowed(SF_REASON_SIGNAL, SIGHUP, 0, -1, 200));
+}
+
+/* A SIGSTOP well after the task's exit holds nothing. */
+static void test_sigstop_after_the_window_holds_nothing(void **state)
+{
+	scenario(SF_STOP_ALL, 2, 3);
+	incarnation(0, 201, 1);
+	incarnation(1, 202, 1);
+	action(0, ST_ACT_EXIT, 3, 100);
+	fault(ST_F_STOP_TASK, 0, 201, 100 + (int)(2 * st_window_ns() / MS(1)),
+	      0);
+	sh.fault[0].cont_ns = T0 + MS(400);
+	fault(ST_F_SIGNAL_MASTER, -1, MASTER, 300, SIGHUP);
+	oracle();
+	assert_int_equal(ex.n, 1);
+	assert_true(allowed(SF_REASON_EXITED, 3, 3, 0, 100));
+}
+
+/* A request recorded just before a SIGSTOP: at once, or at the SIGCONT. */
+static void test_sigstop_just_after_a_request(void **state)
+{
+	scenario(SF_STOP_ALL, 2, 3);
+	incarnation(0, 201, 1);
+	incarnation(1, 202, 1);
+	action(0, ST_ACT_REQUEST, 9, 100);
+	fault(ST_F_STOP_TASK, 0, 201, 102, 0);
+	sh.fault[0].cont_ns = T0 + MS(400);
+	fault(ST_F_SIGNAL_MASTER, -1, MASTER, 300, SIGHUP);
+	oracle();
+	assert_int_equal(ex.n, 2);
+	assert_true(allowed(SF_REASON_REQUEST, 9, 9, 0, 400));
+	assert_true(allowed(SF_REASON_SIGNAL, SIGHUP, 0, -1, 300));
+}
+
 static void test_missing_program_fails_the_start(void **state)
 {
 	scenario(SF_ONE_FOR_ALL, 2, 3);
@@ -815,6 +884,10 @@ int main(void)
 		cmocka_unit_test(test_sibling_stopped_for_a_restart_is_not_a_failure),
 		cmocka_unit_test(test_sigterm_to_a_function_task_under_stop_all),
 		cmocka_unit_test(test_signal_to_a_stopped_task_waits_for_sigcont),
+		cmocka_unit_test(test_sigstop_just_after_a_sigterm_holds_the_end),
+		cmocka_unit_test(test_sigstop_never_ended_after_a_sigterm),
+		cmocka_unit_test(test_sigstop_after_the_window_holds_nothing),
+		cmocka_unit_test(test_sigstop_just_after_a_request),
 		cmocka_unit_test(test_missing_program_fails_the_start),
 		cmocka_unit_test(test_request_before_a_late_failed_start),
 		cmocka_unit_test(test_scribbled_cause_allows_any_cause_only),

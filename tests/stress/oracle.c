@@ -35,7 +35,9 @@
  * master forked ahead of it (start_failed_event()).  A task that ends
  * while the master still forks the first round takes effect as late as
  * the round's end, a signal to the master until the fork in progress is
- * done (slow_first_round()).
+ * done (slow_first_round()).  What a task does takes it some CPU after
+ * its record or the signal that causes it: a SIGSTOP within the window
+ * after may hold it until the SIGCONT, or for good (held_after()).
  *
  * The first stop wins.  Two events closer in time than st_window_ns() may
  * take effect in either order (a task's death reaches the master through
@@ -93,6 +95,8 @@ struct ev {
 	int killed;
 	int value;
 	int optional; /* it may not have taken effect at all */
+	int or_never; /* at t, or never: a SIGSTOP that no SIGCONT ended
+			 may have come first (held_after()) */
 };
 
 struct state {
@@ -130,7 +134,7 @@ static struct ev *add_ev(struct sim *s, int64_t t, int kind, int task,
 {
 	if (s->n < MAX_EV) {
 		s->ev[s->n] = (struct ev){ t, t, kind, task, pid, killed, value,
-					   0 };
+					   0, 0 };
 		return &s->ev[s->n++];
 	}
 	s->ex->overflow = 1;
@@ -157,6 +161,63 @@ static int64_t delivered_at(const struct st_shared *sh, pid_t pid, int64_t t)
 			next_cont = r->cont_ns;
 	}
 	return last_stop > last_cont ? next_cont : t;
+}
+
+/* Moves *from to the SIGCONT that ended each SIGSTOP of pid that came
+ * after `after` and no later than `reach` past *from (as *from moves);
+ * 0 if one never ended. */
+static int held(const struct st_shared *sh, pid_t pid, int64_t after,
+		int64_t reach, int64_t *from)
+{
+	int moved = 1;
+
+	for (int pass = 0; moved && pass <= ST_MAX_FAULTS; pass++) {
+		moved = 0;
+		for (int i = 0; i < sh->sc.nfaults; i++) {
+			const struct st_fault_rec *r = &sh->fault[i];
+
+			if (sh->sc.fault[i].kind != ST_F_STOP_TASK || !r->fired ||
+			    r->pid != pid || r->ns <= after ||
+			    r->ns > *from + reach)
+				continue;
+			if (!r->cont_ns)
+				return 0;
+			if (r->cont_ns > *from) {
+				*from = r->cont_ns;
+				moved = 1;
+			}
+		}
+	}
+	return 1;
+}
+
+/*
+ * What a task's process does at t (ends, asks for a stop, or sets the flag
+ * from its SIGTERM handler) takes the process some CPU after t: a SIGSTOP
+ * that came within the window after t may have held it first, until the
+ * SIGCONT that followed (and one within the window after that, again).
+ * Then it took effect as late as that SIGCONT; with none, at t or never:
+ * the master stopped the group for something else, and its own SIGCONT
+ * came with its stop.  A SIGKILL is not held.
+ */
+static void held_after(struct sim *s, struct ev *e)
+{
+	int64_t from = e->t;
+
+	if (!e->pid || (e->kind == EV_END && e->killed && e->value == SIGKILL))
+		return;
+	if (!held(s->sh, e->pid, e->t, st_window_ns(), &from))
+		e->or_never = 1;
+	else if (from > e->late)
+		e->late = from;
+}
+
+static void held_events(struct sim *s)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->ev[i].kind == EV_END || s->ev[i].kind == EV_TERM_FN ||
+		    s->ev[i].kind == EV_REQUEST)
+			held_after(s, &s->ev[i]);
 }
 
 int st_ignores_stop_signals(const struct st_task_plan *p)
@@ -367,8 +428,9 @@ static void slow_first_round(struct sim *s)
 
 		if (e->t >= round_end)
 			continue;
-		if (e->kind == EV_END ||
-		    (e->kind == EV_TERM_FN && sh->sc.strategy != SF_STOP_ALL))
+		if ((e->kind == EV_END ||
+		     (e->kind == EV_TERM_FN && sh->sc.strategy != SF_STOP_ALL)) &&
+		    e->late < round_end)
 			e->late = round_end;
 		else if (e->kind == EV_SIGNAL)
 			e->late = next_first_start(sh, e->t);
@@ -602,16 +664,17 @@ static void take(struct sim *s, struct state *st, int self) // NOLINT(misc-no-re
 	const struct ev *e = &s->ev[self];
 	struct ev as_exit;
 
+	/* One that may never have come (held by a SIGSTOP that never
+	 * ended, a shell's request): both ways. */
+	if (e->or_never || (e->kind == EV_REQUEST && e->optional))
+		explore(s, st);
 	switch (e->kind) {
 	case EV_SIGNAL:
 		emit(s, SF_REASON_SIGNAL, e->value, 0, -1, s->sh->master, 0, e->t);
 		break;
 	case EV_REQUEST:
-		/* Recorded, then killed before it could ask?  One that may
-		 * never have come: both ways. */
-		if (e->optional) {
-			explore(s, st);
-		} else if (ended_before(s, st, self)) {
+		/* Recorded, then killed before it could ask? */
+		if (!e->optional && ended_before(s, st, self)) {
 			explore(s, st);
 			break;
 		}
@@ -641,7 +704,7 @@ static void take(struct sim *s, struct state *st, int self) // NOLINT(misc-no-re
 		 * stops this task, which returns 0. */
 		if (s->sh->sc.strategy == SF_STOP_ALL && !ended_before(s, st, self)) {
 			emit(s, SF_REASON_SIGNAL, SIGTERM, 0, e->task, e->pid, 0,
-			     e->t);
+			     e->late);
 			if (!s->relaxed) /* else it may have been erased */
 				break;
 		}
@@ -720,6 +783,7 @@ void st_oracle(const struct st_shared *sh, struct st_expect *ex)
 	s.ex = ex;
 	fault_events(&s);
 	task_events(&s);
+	held_events(&s);
 	slow_first_round(&s);
 	explore(&s, &st);
 	inner_killed(sh, ex);
@@ -778,28 +842,8 @@ static int killed_by_fault(const struct st_shared *sh, pid_t pid)
 static int held_until(const struct st_shared *sh, pid_t pid, int64_t stop,
 		      int64_t *from)
 {
-	int moved = 1;
-
-	for (int pass = 0; moved && pass <= ST_MAX_FAULTS; pass++) {
-		int64_t need = *from + st_window_ns() + st_wake_ns();
-
-		moved = 0;
-		for (int i = 0; i < sh->sc.nfaults; i++) {
-			const struct st_fault_rec *r = &sh->fault[i];
-
-			if (sh->sc.fault[i].kind != ST_F_STOP_TASK || !r->fired ||
-			    r->pid != pid || r->ns < stop - st_window_ns() ||
-			    r->ns > need)
-				continue;
-			if (!r->cont_ns)
-				return 0;
-			if (r->cont_ns > *from) {
-				*from = r->cont_ns;
-				moved = 1;
-			}
-		}
-	}
-	return 1;
+	return held(sh, pid, stop - st_window_ns() - 1,
+		    st_window_ns() + st_wake_ns(), from);
 }
 
 /* Whether the master may have stopped task k's process for a sibling's
