@@ -194,6 +194,7 @@ int sf_flag_set(sf_flag *flag, enum sf_reason reason, int code)
 	return set_packed(flag, cause_pack(&cause));
 }
 
+SF__STOP_PATH
 bool sf_flag_is_set(const sf_flag *flag)
 {
 	return flag && uatomic_read(&flag->cause) != 0;
@@ -224,6 +225,7 @@ int sf_flag_cause(const sf_flag *flag, struct sf_cause *cause)
  * read (a nudge is in it; a set a scribbler erased is not), only in
  * *stop; one that runs after this look changes the word, and the kernel
  * refuses the sleep. */
+SF__STOP_PATH
 static int sleep_once(sf_flag *flag, const struct timespec *deadline,
 		      uint32_t bitset, const volatile int *stop)
 {
@@ -257,10 +259,12 @@ static int sleep_once(sf_flag *flag, const struct timespec *deadline,
  * waiter that sees WORD_SET has its wakeup even if the cause is not there
  * (which only a scribbled page can show).  intr: report a sleep a signal
  * handler interrupted as -EINTR instead of sleeping again. */
+SF__STOP_PATH
 static int wait_loop(sf_flag *flag, const struct timespec *deadline,
 		     const volatile int *stop, bool intr)
 {
-	int saved_errno = errno, ret = 0;
+	int *errp = &errno; /* not looked up again on the way out */
+	int saved_errno = *errp, ret = 0;
 
 	if (!flag)
 		return -EINVAL;
@@ -274,12 +278,13 @@ static int wait_loop(sf_flag *flag, const struct timespec *deadline,
 		if (ret != 0)
 			break;
 	}
-	errno = saved_errno;
+	*errp = saved_errno;
 	if (ret == -ETIMEDOUT && (sf_flag_is_set(flag) || (stop && *stop)))
 		return 0;
 	return ret < 0 ? ret : 0;
 }
 
+SF__STOP_PATH
 int sf__flag_wait_local(sf_flag *flag, const struct timespec *deadline,
 			const volatile int *stop)
 {

@@ -240,10 +240,11 @@ struct sf_task *sf__task_by_pid(const sf_group *g, pid_t pid);
 bool sf__reap(sf_group *g);
 int sf__signal_children(sf_group *g, int signo, bool tasks_too);
 
-/* task.c: run a function task in its own process; returns its status.
+/* task.c: run a function task in its own process, and _exit() with its
+ * status (from the same page of code as the run's end: SF__STOP_PATH).
  * sf__task_find_option(): the option named key, or NULL (sf_task_option()
  * in the task, sf_group_set_option() in the builder). */
-int sf__task_run(struct sf_task *t);
+_Noreturn void sf__task_run(struct sf_task *t);
 struct sf__option *sf__task_find_option(const struct sf_task *t,
 					 const char *key);
 

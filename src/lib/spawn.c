@@ -371,7 +371,7 @@ static _Noreturn void function_child(sf_group *g, struct function_plan *fp)
 	 * would fault in two pages of it in every task at the stop; the
 	 * buffers are empty here (create_child() flushed them) */
 	fflush(NULL);
-	_exit(sf__task_run(t));
+	sf__task_run(t);
 }
 
 /* ---------------------------------------------------------- the master */

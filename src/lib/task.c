@@ -85,7 +85,8 @@ static void catch_stop_signals(struct sf_task *t)
 
 /* Called in the child with every signal blocked and every disposition at
  * its default (spawn.c). */
-int sf__task_run(struct sf_task *t)
+SF__STOP_PATH
+_Noreturn void sf__task_run(struct sf_task *t)
 {
 	sigset_t none;
 	int status;
@@ -103,14 +104,16 @@ int sf__task_run(struct sf_task *t)
 	}
 	status = t->fn(t, t->arg);
 	fflush(NULL);
-	return status & 0xff;
+	_exit(status & 0xff);
 }
 
+SF__STOP_PATH
 bool sf_task_should_stop(const sf_task *task)
 {
 	return !task || local_stop || sf_flag_is_set(task->flag);
 }
 
+SF__STOP_PATH
 int sf_task_wait(sf_task *task, int timeout_ms)
 {
 	struct timespec deadline;
@@ -123,6 +126,7 @@ int sf_task_wait(sf_task *task, int timeout_ms)
 	return sf__flag_wait_local(task->flag, &deadline, &local_stop);
 }
 
+SF__STOP_PATH
 int sf_task_sleep(sf_task *task, int ms)
 {
 	int ret;
