@@ -227,6 +227,9 @@ void ctl_count(uint32_t *word, uint32_t target);
  * 0 or -ETIMEDOUT. */
 int ctl_wait_count(uint32_t *word, uint32_t target, int timeout_ms);
 
+/* s as a whole decimal number from lo to hi, into *out: 0, or -1. */
+int parse_number(const char *s, int lo, int hi, int *out);
+
 int64_t now_ns(void);
 /* CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), ns.
  * Async-signal-safe. */

@@ -255,20 +255,15 @@ int exec_main(int argc, char *argv[])
 	};
 	int c, rounds = EXEC_DEFAULT_ROUNDS;
 	bool json = false;
-	char *end;
 
 	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
 		if (c == 'j') {
 			json = true;
 			continue;
 		}
-		if (c == 'r') {
-			errno = 0;
-			rounds = (int)strtol(optarg, &end, 10);
-			if (!errno && !*end && rounds >= 1 &&
-			    rounds <= BENCH_MAX_ROUNDS)
-				continue;
-		}
+		if (c == 'r' &&
+		    parse_number(optarg, 1, BENCH_MAX_ROUNDS, &rounds) == 0)
+			continue;
 		fprintf(stderr, "stopflag-bench: exec: usage: stopflag-bench "
 			"exec [--rounds 1..%d] [--json]\n", BENCH_MAX_ROUNDS);
 		return BENCH_EXIT_USAGE;

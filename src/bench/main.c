@@ -82,19 +82,26 @@ static int __attribute__((format(printf, 1, 2))) bad(const char *fmt, ...)
 	return BENCH_EXIT_USAGE;
 }
 
-/* optarg as a whole decimal number from 1 to max, into *out; 0, or the
- * usage exit status after saying what is wrong with `option`. */
-static int parse_count(const char *option, int max, int *out)
+int parse_number(const char *s, int lo, int hi, int *out)
 {
 	char *end;
 	long v;
 
 	errno = 0;
-	v = strtol(optarg, &end, 10);
-	if (errno || end == optarg || *end || v < 1 || v > max)
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* optarg as a whole decimal number from 1 to max, into *out; 0, or the
+ * usage exit status after saying what is wrong with `option`. */
+static int parse_count(const char *option, int max, int *out)
+{
+	if (parse_number(optarg, 1, max, out) < 0)
 		return bad("%s: '%s' is not a number from 1 to %d", option,
 			   optarg, max);
-	*out = (int)v;
 	return 0;
 }
 
@@ -264,27 +271,22 @@ static int group_main(int argc, char *argv[])
 /* "N,N,..." into o->sizes; 0, or the usage exit status. */
 static int parse_sizes(struct scale_opts *o)
 {
-	char *copy = strdup(optarg), *save = NULL, *word, *end;
-	int ret = 0;
+	char *copy = strdup(optarg), *save = NULL, *word;
+	int ret = 0, n;
 
 	if (!copy)
 		return bad("--sizes: out of memory");
 	o->nsizes = 0;
 	for (word = strtok_r(copy, ",", &save); word && ret == 0;
 	     word = strtok_r(NULL, ",", &save)) {
-		long v;
-
-		errno = 0;
-		v = strtol(word, &end, 10);
-		if (errno || end == word || *end || v < 1 ||
-		    v > BENCH_MAX_TASKS)
+		if (parse_number(word, 1, BENCH_MAX_TASKS, &n) < 0)
 			ret = bad("--sizes: '%s' is not a number from 1 to %d",
 				  word, BENCH_MAX_TASKS);
 		else if (o->nsizes == SCALE_MAX_SIZES)
 			ret = bad("--sizes: more than %d sizes",
 				  SCALE_MAX_SIZES);
 		else
-			o->sizes[o->nsizes++] = (int)v;
+			o->sizes[o->nsizes++] = n;
 	}
 	free(copy);
 	if (ret == 0 && o->nsizes == 0)

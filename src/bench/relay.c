@@ -376,16 +376,6 @@ static int parse_writers(const char *arg, struct opts *o)
 	return o->nsizes ? 0 : -1;
 }
 
-static int parse_int(const char *arg, int max, int *out)
-{
-	char *end;
-	long v = strtol(arg, &end, 10);
-
-	if (end == arg || *end || v < 1 || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
 
 /* "OPTION: 'ARG' WHY", and the usage exit status. */
 static int usage_error(const char *option, const char *arg, const char *why)
@@ -411,10 +401,11 @@ int relay_main(int argc, char *argv[])
 		if (c == 'w' && parse_writers(optarg, &o) < 0)
 			return usage_error("--writers", optarg, "is not a list "
 					   "of 1 to 4 numbers from 1 to 64");
-		if (c == 'm' && parse_int(optarg, 4096, &o.mib) < 0)
+		if (c == 'm' && parse_number(optarg, 1, 4096, &o.mib) < 0)
 			return usage_error("--mib", optarg, "is not a number "
 					   "from 1 to 4096");
-		if (c == 'r' && parse_int(optarg, MAX_ROUNDS, &o.rounds) < 0)
+		if (c == 'r' &&
+		    parse_number(optarg, 1, MAX_ROUNDS, &o.rounds) < 0)
 			return usage_error("--rounds", optarg, "is not a "
 					   "number from 1 to 100");
 		if (c == 'j')

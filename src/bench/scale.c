@@ -356,28 +356,15 @@ static int start_driver(enum scale_kind kind, pid_t *driver)
 
 /* A driver, exec'd by start_driver(): argv is that of main(), from
  * SCALE_DRIVER_ARG on. */
-/* s as a whole decimal number from 0 to INT_MAX, or -1. */
-static int driver_number(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	return errno || end == s || *end || v < 0 || v > INT_MAX ? -1 : (int)v;
-}
-
 int scale_driver_main(int argc, char *argv[])
 {
 	int kind, fd;
 
 	if (argc != 4)
 		return BENCH_EXIT_USAGE;
-	kind = driver_number(argv[1]);
-	ntasks = driver_number(argv[2]);
-	fd = driver_number(argv[3]);
-	if (kind < 0 || kind >= SCALE_KINDS || ntasks < 1 || fd < 0 ||
-	    run_mem_map(fd) < 0)
+	if (parse_number(argv[1], 0, SCALE_KINDS - 1, &kind) < 0 ||
+	    parse_number(argv[2], 1, INT_MAX, &ntasks) < 0 ||
+	    parse_number(argv[3], 0, INT_MAX, &fd) < 0 || run_mem_map(fd) < 0)
 		return BENCH_EXIT_USAGE;
 	close(fd);
 	if (kind == SCALE_FLOOR)
