@@ -30,7 +30,10 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
 
 
 def log(msg):
-    print("%s[%d]: %s" % (NAME, os.getpid(), msg), flush=True)
+    # one write a line: the processes share stdout, and print() may write
+    # the text and its newline apart (python3 -u)
+    sys.stdout.write("%s[%d]: %s\n" % (NAME, os.getpid(), msg))
+    sys.stdout.flush()
 
 
 def heartbeat(flag, args):
