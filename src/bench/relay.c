@@ -304,7 +304,7 @@ static int measure(const struct opts *o)
 	struct sample *all = calloc((size_t)o->nsizes * READERS *
 				    (size_t)o->rounds, sizeof(*all));
 	struct shared *sh = shared_alloc(sizeof(*sh));
-	struct row rows[MAX_SIZES * READERS];
+	struct row rows[MAX_SIZES * READERS] = { 0 };
 	int err = all && sh ? 0 : -ENOMEM;
 
 	fill_chunk();
