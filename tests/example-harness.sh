@@ -63,7 +63,11 @@ start() {
 # ended WHAT: BIN ($pid) exited 0.
 ended() {
 	wait "$pid"; rc=$?
-	pid= # reaped: its number may be another's now
+	# reaped: its number may be another's now, which neither the exit
+	# trap nor the watchdog may kill
+	pid=
+	kill $watchdog 2>/dev/null
+	watchdog=
 	[ "$rc" -eq 0 ] || fail "exit status $rc $1"
 }
 

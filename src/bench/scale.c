@@ -23,9 +23,10 @@
  * (up to 20% here), and a driver forked from the benchmark would give
  * one run's every round the same layout.  The driver shares only a
  * memfd with us (struct scale_ctl, and a page of its own for the floor's
- * futex word, fresh every run).  The start is timed inside the driver, from just
- * before its first spawn until its last spawn returned (for a group:
- * sf_group_run() to the on_ready hook; an exec task has exec'd by then).
+ * futex word, fresh every run).  The start is timed inside the driver,
+ * from just before its first spawn until its last spawn returned (for a
+ * group: sf_group_run() to the on_ready hook; an exec task has exec'd by
+ * then).
  * Once the driver and its children are asleep we read their ΣPss, take
  * t0 and stop them (SIGTERM to the master; the futex word; a line to
  * Python); t1 is when the driver is reaped, which happens only after it

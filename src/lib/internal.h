@@ -22,8 +22,9 @@
  * tasks at once, each pays for every page of code it touches on the way
  * out, even one it ran before it slept (under shadow paging the
  * hypervisor fills that page's entry again for each process it switches
- * to).  GCC puts hot functions together in .text.hot: one page for the
- * lot instead of one for each.
+ * to).  GCC puts hot functions together in .text.hot, on as few pages
+ * as they fill (one: `nm -n` on the library shows them within 1.2 KiB)
+ * instead of a page or more apart.
  */
 #define SF__STOP_PATH __attribute__((hot))
 
