@@ -304,15 +304,32 @@ static void set_after(struct loading *l, struct sfd_task_conf *t,
 	t->n_after = (size_t)err;
 }
 
+/* The module is the config's, not the task's: it must stay loaded while
+ * the task runs, after sfd_config_drop_tasks(). */
 static void set_module(struct loading *l, struct sfd_task_conf *t,
 		       const struct sfd_raw_key *key)
 {
+	struct sfd_config *cfg = l->cfg;
+	struct sfd_plugin plugin, *more;
 	char why[512];
 
-	if (*key->value == '\0')
+	if (*key->value == '\0') {
 		bad_value(l, key, "empty module path");
-	else if (sfd_plugin_load(key->value, &t->plugin, why, sizeof(why)) < 0)
+		return;
+	}
+	if (sfd_plugin_load(key->value, &plugin, why, sizeof(why)) < 0) {
 		bad_key(l, key, "%s", why);
+		return;
+	}
+	more = reallocarray(cfg->plugins, cfg->n_plugins + 1, sizeof(*more));
+	if (!more) {
+		sfd_plugin_close(&plugin);
+		l->nomem = true;
+		return;
+	}
+	cfg->plugins = more;
+	cfg->plugins[cfg->n_plugins++] = plugin;
+	t->plugin_fn = plugin.fn;
 }
 
 #define ALL_TYPES 0xf
@@ -587,7 +604,7 @@ int sfd_config_load(const char *path, struct sfd_config *cfg)
 	return status;
 }
 
-void sfd_config_free(struct sfd_config *cfg)
+void sfd_config_drop_tasks(struct sfd_config *cfg)
 {
 	for (size_t i = 0; i < cfg->n_tasks; i++) {
 		struct sfd_task_conf *t = &cfg->tasks[i];
@@ -597,7 +614,6 @@ void sfd_config_free(struct sfd_config *cfg)
 			free(t->options[k].value);
 		}
 		free(t->options);
-		sfd_plugin_close(&t->plugin);
 		free(t->watch_dir);
 		free(t->watch_name);
 		free(t->argv);
@@ -606,6 +622,16 @@ void sfd_config_free(struct sfd_config *cfg)
 		free(t->name);
 	}
 	free(cfg->tasks);
+	cfg->tasks = NULL;
+	cfg->n_tasks = 0;
+}
+
+void sfd_config_free(struct sfd_config *cfg)
+{
+	sfd_config_drop_tasks(cfg);
+	for (size_t i = 0; i < cfg->n_plugins; i++)
+		sfd_plugin_close(&cfg->plugins[i]);
+	free(cfg->plugins);
 	free(cfg->file);
 	*cfg = (struct sfd_config){ 0 };
 }

@@ -40,7 +40,8 @@ struct sfd_task_conf {
 	int interval_ms;          /* heartbeat */
 	char *watch_dir;          /* watch-file: absolute directory ... */
 	char *watch_name;         /* ... and the name that appears in it */
-	struct sfd_plugin plugin; /* plugin */
+	sf_task_fn *plugin_fn;    /* plugin: its entry point, in a module
+				     of cfg->plugins */
 	struct sfd_option *options;
 	size_t n_options;
 	enum sf_ready ready_mode; /* `ready` */
@@ -61,6 +62,9 @@ struct sfd_config {
 	enum sf_output output;
 	struct sfd_task_conf *tasks;
 	size_t n_tasks;
+	struct sfd_plugin *plugins; /* the modules loaded, open until
+				       sfd_config_free() */
+	size_t n_plugins;
 };
 
 /* The name the embedded default goes by in messages. */
@@ -76,7 +80,16 @@ struct sfd_config {
  */
 int sfd_config_load(const char *path, struct sfd_config *cfg);
 
-/* Free what sfd_config_load() filled in (plugins stay loaded). */
+/*
+ * Free the tasks' part of cfg (n_tasks becomes 0); the group settings and
+ * the plugin modules stay.  sfd_run() calls it once the group holds what
+ * it needs of them: otherwise every function task's fork would copy them
+ * (the task array alone is 160 KiB for 1000 tasks), and each task would
+ * tear them down again at the stop.
+ */
+void sfd_config_drop_tasks(struct sfd_config *cfg);
+
+/* Free what sfd_config_load() filled in, and close its plugin modules. */
 void sfd_config_free(struct sfd_config *cfg);
 
 #endif

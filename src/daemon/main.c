@@ -231,7 +231,7 @@ static int take_status_file(const struct options *o,
 }
 
 /* Everything after the config was accepted. */
-static int serve(const struct options *o, const struct sfd_config *cfg)
+static int serve(const struct options *o, struct sfd_config *cfg)
 {
 	struct sfd_pidfile pf = { .fd = -1 };
 	struct sfd_status_writer sw = { 0 };

@@ -19,7 +19,7 @@
 #include "tasks.h"
 
 struct running {
-	const struct sfd_config *cfg;
+	size_t n_tasks;
 	struct sfd_status_writer *status;
 	char progress[256];   /* the last STATUS= of the start, told once */
 };
@@ -77,8 +77,7 @@ static void on_ready(void *ctx)
 	const struct running *r = ctx;
 	char status[128];
 
-	snprintf(status, sizeof(status), "running %zu tasks",
-		 r->cfg->n_tasks);
+	snprintf(status, sizeof(status), "running %zu tasks", r->n_tasks);
 	sfd_log(LOG_INFO, NULL, "%s", status);
 	sfd_notify_ready(status);
 	sfd_daemon_ready();
@@ -97,20 +96,33 @@ static void on_stopping(void *ctx, const struct sf_cause *cause,
 	sfd_notify_stopping(status);
 }
 
-/* Add one task; returns its id or a negative errno. */
+/* A watch-file task finds its path in its own record, as a plugin finds
+ * its keys: the config is gone by the time it runs (tasks.h). */
+static int add_watch_file(sf_group *g, const struct sfd_task_conf *t)
+{
+	int id = sf_group_add(g, t->name, sfd_watch_file_task, NULL), err = 0;
+
+	if (id >= 0)
+		err = sf_group_set_option(g, id, SFD_WATCH_DIR, t->watch_dir);
+	if (err == 0 && id >= 0)
+		err = sf_group_set_option(g, id, SFD_WATCH_NAME, t->watch_name);
+	return err < 0 ? err : id;
+}
+
+/* Add one task; returns its id or a negative errno.  Nothing a task is
+ * given points into the config (sfd_config_drop_tasks()). */
 static int add_task(sf_group *g, const struct sfd_task_conf *t)
 {
-	void *conf = (void *)t;
-
 	switch (t->type) {
 	case SFD_EXEC:
 		return sf_group_add_exec(g, t->name, t->argv);
 	case SFD_HEARTBEAT:
-		return sf_group_add(g, t->name, sfd_heartbeat_task, conf);
+		return sf_group_add(g, t->name, sfd_heartbeat_task,
+				    SFD_HEARTBEAT_ARG(t->interval_ms));
 	case SFD_WATCH_FILE:
-		return sf_group_add(g, t->name, sfd_watch_file_task, conf);
+		return add_watch_file(g, t);
 	case SFD_PLUGIN:
-		return sf_group_add(g, t->name, t->plugin.fn, NULL);
+		return sf_group_add(g, t->name, t->plugin_fn, NULL);
 	}
 	return -EINVAL;
 }
@@ -235,10 +247,9 @@ static int catch_stop_signals(sf_group *g)
 	return err;
 }
 
-int sfd_run(const struct sfd_config *cfg,
-	    struct sfd_status_writer *status_file)
+int sfd_run(struct sfd_config *cfg, struct sfd_status_writer *status_file)
 {
-	struct running r = { .cfg = cfg, .status = status_file };
+	struct running r = { .n_tasks = cfg->n_tasks, .status = status_file };
 	sf_group *g;
 	int status;
 
@@ -253,6 +264,7 @@ int sfd_run(const struct sfd_config *cfg,
 		sf_group_destroy(g);
 		return EX_OSERR;
 	}
+	sfd_config_drop_tasks(cfg); /* the group has them now */
 	sfd_status_write(status_file, g); /* starting, before the master */
 	status = sf_group_run(g);
 	if (status < 0) {

@@ -20,11 +20,13 @@ struct sfd_status_writer;
  * writes status_file (statusfile.h; NULL, or a writer with no path, writes
  * none) on
  * every change of a task's state.
+ * Once the group holds the tasks, cfg's tasks are freed
+ * (sfd_config_drop_tasks()), before the first of them starts; the group
+ * settings and the plugin modules stay.
  * Returns stopflagd's exit status: the group's (see stopflagd(8)), or 71
  * (EX_OSERR) if the group could not be set up or run at all.
  */
-int sfd_run(const struct sfd_config *cfg,
-	    struct sfd_status_writer *status_file);
+int sfd_run(struct sfd_config *cfg, struct sfd_status_writer *status_file);
 
 /*
  * The start's progress in words, for systemd's STATUS=: "2/3 ready,

@@ -12,16 +12,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf.h"
 #include "log.h"
 #include "tasks.h"
 
 int sfd_heartbeat_task(sf_task *task, void *arg)
 {
-	const struct sfd_task_conf *t = arg;
+	int interval_ms = (int)(intptr_t)arg;
 	unsigned long beat = 0;
 
-	while (sf_task_sleep(task, t->interval_ms) == 0)
+	while (sf_task_sleep(task, interval_ms) == 0)
 		sfd_log(LOG_INFO, sf_task_name(task), "heartbeat %lu", ++beat);
 	return 0;
 }
@@ -34,8 +33,8 @@ int sfd_heartbeat_task(sf_task *task, void *arg)
  * returns when the stop comes: no thread, no polling. */
 struct watch {
 	sf_task *task;
-	const struct sfd_task_conf *conf;
 	const char *who;
+	const char *dir, *name; /* its options (tasks.h) */
 	char *path;
 	int inotify;
 };
@@ -58,11 +57,10 @@ static int read_events(struct watch *w)
 		ev = (const struct inotify_event *)(buf + off);
 		if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
 			sfd_log(LOG_ERR, w->who, "%s was removed or moved; "
-				"nothing can appear in it any more",
-				w->conf->watch_dir);
+				"nothing can appear in it any more", w->dir);
 			return 1;
 		}
-		if (ev->len && strcmp(ev->name, w->conf->watch_name) == 0)
+		if (ev->len && strcmp(ev->name, w->name) == 0)
 			ask_for_stop(w, "appeared");
 	}
 	return 0;
@@ -74,14 +72,13 @@ static int watch_setup(struct watch *w)
 			      IN_MOVE_SELF | IN_ONLYDIR;
 	struct stat st;
 
-	if (asprintf(&w->path, "%s/%s", w->conf->watch_dir,
-		     w->conf->watch_name) < 0) {
+	if (asprintf(&w->path, "%s/%s", w->dir, w->name) < 0) {
 		w->path = NULL;
 		return -ENOMEM;
 	}
 	w->inotify = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (w->inotify < 0 ||
-	    inotify_add_watch(w->inotify, w->conf->watch_dir, mask) < 0)
+	    inotify_add_watch(w->inotify, w->dir, mask) < 0)
 		return -errno;
 	/* Only now that the watch is on: what appears later is an event. */
 	if (lstat(w->path, &st) == 0)
@@ -104,14 +101,23 @@ static int watch(struct watch *w)
 
 int sfd_watch_file_task(sf_task *task, void *arg)
 {
-	struct watch w = { .task = task, .conf = arg, .who = sf_task_name(task),
+	struct watch w = { .task = task, .who = sf_task_name(task),
+			   .dir = sf_task_option(task, SFD_WATCH_DIR),
+			   .name = sf_task_option(task, SFD_WATCH_NAME),
 			   .inotify = -1 };
-	int err = watch_setup(&w);
+	int err;
 
+	(void)arg;
+	if (!w.dir || !w.name) {
+		sfd_log(LOG_ERR, w.who, "cannot watch: no %s option",
+			w.dir ? SFD_WATCH_NAME : SFD_WATCH_DIR);
+		return EX_OSERR;
+	}
+	err = watch_setup(&w);
 	if (err == 0)
 		err = watch(&w);
 	if (err < 0)
-		sfd_log(LOG_ERR, w.who, "cannot watch %s: %s", w.conf->watch_dir,
+		sfd_log(LOG_ERR, w.who, "cannot watch %s: %s", w.dir,
 			strerror(-err));
 	if (w.inotify >= 0)
 		close(w.inotify);

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sysexits.h>
@@ -59,6 +60,15 @@ void sfd_error(const char *fmt, ...)
 	(void)fmt;
 }
 
+/* Whether fn is the entry point of a module the config holds. */
+static bool loaded(const struct sfd_config *cfg, sf_task_fn *fn)
+{
+	for (size_t i = 0; i < cfg->n_plugins; i++)
+		if (cfg->plugins[i].handle && cfg->plugins[i].fn == fn)
+			return true;
+	return false;
+}
+
 static void check_task(const struct sfd_config *cfg, size_t i)
 {
 	const struct sfd_task_conf *t = &cfg->tasks[i];
@@ -81,7 +91,7 @@ static void check_task(const struct sfd_config *cfg, size_t i)
 			 !strchr(t->watch_name, '/'));
 		break;
 	case SFD_PLUGIN:
-		FZ_CHECK(t->plugin.fn != NULL);
+		FZ_CHECK(t->plugin_fn != NULL && loaded(cfg, t->plugin_fn));
 		break;
 	default:
 		FZ_CHECK(!"a task type outside enum sfd_task_type");
@@ -98,8 +108,24 @@ static void check_config(const struct sfd_config *cfg)
 	FZ_CHECK(cfg->strategy >= SF_STOP_ALL && cfg->strategy <= SF_REST_FOR_ONE);
 	FZ_CHECK(cfg->max_restarts >= 0 && cfg->max_restarts <= 10000);
 	FZ_CHECK(cfg->restart_period_ms > 0);
+	FZ_CHECK(cfg->n_plugins <= cfg->n_tasks);
 	for (size_t i = 0; i < cfg->n_tasks; i++)
 		check_task(cfg, i);
+}
+
+/* What sfd_run() does once the group has the tasks: the settings and
+ * the modules stay. */
+static void check_drop(struct sfd_config *cfg)
+{
+	struct sfd_config before = *cfg;
+
+	sfd_config_drop_tasks(cfg);
+	FZ_CHECK(cfg->n_tasks == 0 && cfg->tasks == NULL);
+	FZ_CHECK(cfg->file == before.file && cfg->grace_ms == before.grace_ms);
+	FZ_CHECK(cfg->plugins == before.plugins &&
+		 cfg->n_plugins == before.n_plugins);
+	for (size_t i = 0; i < cfg->n_plugins; i++)
+		FZ_CHECK(cfg->plugins[i].handle && cfg->plugins[i].fn);
 }
 
 static int load(int fd, const uint8_t *data, size_t size)
@@ -115,6 +141,7 @@ static int load(int fd, const uint8_t *data, size_t size)
 	FZ_CHECK(status == 0 || status == EX_CONFIG || status == EX_OSERR);
 	if (status == 0) {
 		check_config(&cfg);
+		check_drop(&cfg);
 		sfd_config_free(&cfg);
 	}
 	return status;
