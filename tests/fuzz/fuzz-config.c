@@ -60,11 +60,12 @@ void sfd_error(const char *fmt, ...)
 	(void)fmt;
 }
 
-/* Whether fn is the entry point of a module the config holds. */
-static bool loaded(const struct sfd_config *cfg, sf_task_fn *fn)
+/* Whether plugin task t's entry point is that of a module the config
+ * holds. */
+static bool loaded(const struct sfd_config *cfg, const struct sfd_task_conf *t)
 {
 	for (size_t i = 0; i < cfg->n_plugins; i++)
-		if (cfg->plugins[i].handle && cfg->plugins[i].fn == fn)
+		if (cfg->plugins[i].handle && cfg->plugins[i].fn == t->plugin_fn)
 			return true;
 	return false;
 }
@@ -91,7 +92,7 @@ static void check_task(const struct sfd_config *cfg, size_t i)
 			 !strchr(t->watch_name, '/'));
 		break;
 	case SFD_PLUGIN:
-		FZ_CHECK(t->plugin_fn != NULL && loaded(cfg, t->plugin_fn));
+		FZ_CHECK(t->plugin_fn != NULL && loaded(cfg, t));
 		break;
 	default:
 		FZ_CHECK(!"a task type outside enum sfd_task_type");
