@@ -22,13 +22,12 @@ trap 'echo "FAIL: $test_name: stopped by a signal (watchdog?)"; exit 99' INT TER
 
 # The watchdog: TERMs this test after $test_limit s.  Ended (with its
 # sleep) at exit.
-(
-	trap 'kill $s 2>/dev/null; exit 0' TERM
-	sleep "$test_limit" & s=$!
-	wait $s && echo "watchdog: $test_name still running after $test_limit s" &&
-		kill -TERM $$
-) &
-watchdog=$!
+. "$top_srcdir/tests/watchdog.sh"
+watchdog_fired() {
+	echo "watchdog: $test_name still running after $test_limit s"
+	kill -TERM $$
+}
+watchdog "$test_limit" watchdog_fired
 
 fail() {
 	echo "FAIL: $*"

@@ -32,6 +32,13 @@ trap 'stop_example; kill $watchdog 2>/dev/null; rm -rf "$dir"' EXIT
 
 fail() { echo "FAIL: $*"; cat "$dir/out" 2>/dev/null; exit 1; }
 
+# The watchdog's end of an example that hangs (watchdog.sh).
+. "$top_srcdir/tests/watchdog.sh"
+kill_example() {
+	echo "watchdog: killing $1"
+	kill -KILL "$1"
+}
+
 now_ms() { date +%s%3N; }
 
 # $stop_ms, or ten times what the example's processes (three, and the
@@ -48,8 +55,7 @@ start() {
 	kill $watchdog 2>/dev/null
 	(cd "$dir" && exec "$1") >"$dir/out" 2>&1 &
 	pid=$!
-	(sleep 20; echo "watchdog: killing $pid"; kill -KILL "$pid") &
-	watchdog=$!
+	watchdog 20 kill_example "$pid"
 	# occurrences, not lines: the processes share the file, and two of
 	# their lines have been seen run together on one
 	for _ in $(seq 100); do

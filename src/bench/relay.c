@@ -376,7 +376,6 @@ static int parse_writers(const char *arg, struct opts *o)
 	return o->nsizes ? 0 : -1;
 }
 
-
 /* "OPTION: 'ARG' WHY", and the usage exit status. */
 static int usage_error(const char *option, const char *arg, const char *why)
 {

@@ -100,11 +100,12 @@ static void on_stopping(void *ctx, const struct sf_cause *cause,
  * its keys: the config is gone by the time it runs (tasks.h). */
 static int add_watch_file(sf_group *g, const struct sfd_task_conf *t)
 {
-	int id = sf_group_add(g, t->name, sfd_watch_file_task, NULL), err = 0;
+	int id = sf_group_add(g, t->name, sfd_watch_file_task, NULL), err;
 
-	if (id >= 0)
-		err = sf_group_set_option(g, id, SFD_WATCH_DIR, t->watch_dir);
-	if (err == 0 && id >= 0)
+	if (id < 0)
+		return id;
+	err = sf_group_set_option(g, id, SFD_WATCH_DIR, t->watch_dir);
+	if (err == 0)
 		err = sf_group_set_option(g, id, SFD_WATCH_NAME, t->watch_name);
 	return err < 0 ? err : id;
 }

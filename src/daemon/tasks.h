@@ -31,5 +31,4 @@ int sfd_watch_file_task(sf_task *task, void *arg);
 #define SFD_WATCH_DIR "watch-dir"
 #define SFD_WATCH_NAME "watch-name"
 
-
 #endif

@@ -7,7 +7,9 @@
  * (out of memory), the same twice in a row; and a config it accepts is
  * one stopflagd can run: at least one task, unique non-empty names, group
  * settings in range, an argv for every exec task, an absolute directory
- * for every watch-file task, an entry point for every plugin task.
+ * for every watch-file task, an entry point for every plugin task, one
+ * module loaded for each plugin task, and every module closed again
+ * when the config is freed or refused.
  *
  * Plugins are not dlopen()ed here (the fuzzer would name any library on
  * the machine): this file stands in for plugin.c, accepting only the
@@ -35,6 +37,7 @@ static int fake_task(sf_task *task, void *arg)
 }
 
 static int fake_handle;
+static int open_modules; /* loaded and not closed yet */
 
 int sfd_plugin_load(const char *module, struct sfd_plugin *plugin,
 		    char *why, size_t len)
@@ -44,6 +47,7 @@ int sfd_plugin_load(const char *module, struct sfd_plugin *plugin,
 		return -EINVAL;
 	}
 	plugin->handle = &fake_handle;
+	open_modules++;
 	plugin->fn = fake_task;
 	plugin->abi = SF_ABI_VERSION;
 	return 0;
@@ -51,6 +55,8 @@ int sfd_plugin_load(const char *module, struct sfd_plugin *plugin,
 
 void sfd_plugin_close(struct sfd_plugin *plugin)
 {
+	if (plugin->handle)
+		open_modules--;
 	plugin->handle = NULL;
 	plugin->fn = NULL;
 }
@@ -104,14 +110,19 @@ static void check_task(const struct sfd_config *cfg, size_t i)
 
 static void check_config(const struct sfd_config *cfg)
 {
+	size_t plugin_tasks = 0;
+
 	FZ_CHECK(cfg->n_tasks >= 1 && cfg->tasks);
 	FZ_CHECK(cfg->grace_ms >= 0);
 	FZ_CHECK(cfg->strategy >= SF_STOP_ALL && cfg->strategy <= SF_REST_FOR_ONE);
 	FZ_CHECK(cfg->max_restarts >= 0 && cfg->max_restarts <= 10000);
 	FZ_CHECK(cfg->restart_period_ms > 0);
-	FZ_CHECK(cfg->n_plugins <= cfg->n_tasks);
-	for (size_t i = 0; i < cfg->n_tasks; i++)
+	for (size_t i = 0; i < cfg->n_tasks; i++) {
 		check_task(cfg, i);
+		plugin_tasks += cfg->tasks[i].type == SFD_PLUGIN;
+	}
+	/* one module for each plugin task, and none for anything else */
+	FZ_CHECK(cfg->n_plugins == plugin_tasks);
 }
 
 /* What sfd_run() does once the group has the tasks: the settings and
@@ -145,6 +156,8 @@ static int load(int fd, const uint8_t *data, size_t size)
 		check_drop(&cfg);
 		sfd_config_free(&cfg);
 	}
+	/* refused or freed: every module it loaded is closed again */
+	FZ_CHECK(open_modules == 0);
 	return status;
 }
 
