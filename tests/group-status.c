@@ -50,11 +50,14 @@ struct seen {
 	struct snap s[MAX_SNAPS];
 };
 
-/* The hook's context: where it writes, and when to stop the group. */
+/* The hook's context: where it writes, and when to stop the group;
+ * restarting, if not NULL, is set once the hook has seen a task
+ * RESTARTING. */
 struct watch {
 	struct seen *seen;
 	sf_group *g;
 	bool (*stop_when)(const struct snap *s, int ntasks);
+	sf_flag *restarting;
 };
 
 static bool running(enum sf_task_state st)
@@ -79,8 +82,11 @@ static void on_change(void *ctx, const sf_group *g)
 	s->cause_ret = sf_group_cause(g, &cause, NULL);
 	s->reason = s->cause_ret == 0 ? cause.reason : SF_REASON_NONE;
 	seen->ntasks = sf_group_task_count(g);
-	for (int i = 0; i < seen->ntasks && i < MAX_TASKS; i++)
+	for (int i = 0; i < seen->ntasks && i < MAX_TASKS; i++) {
 		assert_int_equal(sf_group_task_status(g, i, &s->t[i]), 0);
+		if (w->restarting && s->t[i].state == SF_TASK_RESTARTING)
+			sf_flag_set(w->restarting, SF_REASON_REQUEST, 0);
+	}
 	seen->n++;
 	if (s->group == SF_GROUP_RUNNING && w->stop_when &&
 	    w->stop_when(s, seen->ntasks))
@@ -279,10 +285,22 @@ static bool restarted_twice(const struct snap *s, int ntasks)
 	       all_running(s, ntasks);
 }
 
+/* `other`: stopped, it ends only once the hook has seen a task
+ * RESTARTING (arg, a flag forked with it), or when its grace runs out.
+ * Without this its end could fall in the very wakeup of the master that
+ * cycled it (a slow master, a quick task on the other CPU), and the hook,
+ * called once a wakeup, would see it running again and never
+ * restarting. */
+static int lingering(sf_task *task, void *arg)
+{
+	gu_task_wait(task, NULL);
+	return sf_flag_wait(arg, -1) < 0;
+}
+
 /* flaky's first two processes may end before the hook first looks, and
- * its end and restart may fall in one wakeup of the master; `other`'s
- * end after its stop signal comes in a later one (it has to be scheduled
- * and exit), so the hook sees the cycle at least once of the two. */
+ * its end and restart may fall in one wakeup of the master; `other`
+ * ends only after the hook saw it RESTARTING (lingering()), so the hook
+ * sees the cycle at least once of the two. */
 static void test_restarts(void **state)
 {
 	sf_group *g = gu_group();
@@ -296,8 +314,10 @@ static void test_restarts(void **state)
 
 	tu_watchdog(20, __func__);
 	assert_int_equal(sf_group_set_strategy(g, SF_ONE_FOR_ALL), 0);
+	assert_int_equal(sf_flag_create(&w->restarting), 0);
 	assert_int_equal(sf_group_add(g, "flaky", flaky, runs), 0);
-	assert_int_equal(sf_group_add(g, "other", gu_task_wait, NULL), 1);
+	assert_int_equal(sf_group_add(g, "other", lingering, w->restarting),
+			 1);
 	assert_int_equal(sf_group_set_restart(g, 0, SF_PERMANENT), 0);
 	assert_int_equal(sf_group_set_restart(g, 1, SF_PERMANENT), 0);
 	gu_run_expect(g, 7, SF_REASON_REQUEST, 7, NULL);
@@ -330,6 +350,7 @@ static void test_restarts(void **state)
 			 last_restarts, cycled);
 	}
 	assert_int_equal(*runs, 3);
+	sf_flag_destroy(w->restarting);
 	sf_group_destroy(g);
 }
 
