@@ -307,9 +307,10 @@ typedef struct sf_task sf_task;
  * A task's body.  It runs in its own forked child, in its own process
  * group, with every signal disposition at its default except its stop
  * signals (below), and an empty signal mask.  Its return value, modulo
- * 256, becomes the child's exit status: stdio is flushed and the child
- * ends with _exit(), so atexit() handlers of the program (which belong to
- * the master) do not run in it.  It should return promptly once
+ * 256, becomes the child's exit status: stdio is flushed (unless
+ * sf_group_set_stdio_flush() says not to) and the child ends with
+ * _exit(), so atexit() handlers of the program (which belong to the
+ * master) do not run in it.  It should return promptly once
  * sf_task_should_stop() is true.
  *
  * Stop signals: SIGINT, SIGTERM, SIGQUIT, SIGHUP and the task's own
@@ -560,6 +561,22 @@ SF_EXPORT int sf_group_set_stop_signal(sf_group *group, int task_id,
  * signal: no.  threads: no.  fork: n/a.  blocks: no.
  */
 SF_EXPORT int sf_group_set_pass_flag(sf_group *group, int task_id, bool pass);
+
+/*
+ * sf_group_set_stdio_flush - whether a function task's process flushes
+ * every stdio stream (fflush(NULL)) when its function returns (default
+ * true).  With false it ends with _exit() alone, and runs no stdio code
+ * at its start or its end: for a task that writes with write(2), or that
+ * flushes what it writes itself.  What it leaves in a stdio buffer is
+ * lost.  When 1000 tasks stop at once, each one's end is a measurable
+ * part of the stop (README, "Scale"); stopflagd's heartbeat and
+ * watch-file tasks end this way.  An exec task's program flushes its own.
+ * Returns 0, -EINVAL (NULL group, or an exec task), -ENOENT (no such
+ * task), -EBUSY.
+ * signal: no.  threads: no.  fork: n/a.  blocks: no.
+ */
+SF_EXPORT int sf_group_set_stdio_flush(sf_group *group, int task_id,
+				       bool flush);
 
 /* When a task counts as ready (sf_group_set_ready_mode()). */
 enum sf_ready {

@@ -128,6 +128,15 @@ static int add_task(sf_group *g, const struct sfd_task_conf *t)
 	return -EINVAL;
 }
 
+/* The built-in tasks log with write(2) (log.c) and keep nothing in a
+ * stdio buffer: they end without fflush(NULL), which with many of them
+ * stopping at once is a measurable part of the stop.  A plugin's task
+ * may use stdio, and is flushed. */
+static bool builtin(const struct sfd_task_conf *t)
+{
+	return t->type == SFD_HEARTBEAT || t->type == SFD_WATCH_FILE;
+}
+
 /* The command of an exec task, for the log: the words, space-separated. */
 static void log_command(const struct sfd_task_conf *t)
 {
@@ -153,6 +162,8 @@ static int configure_task(sf_group *g, const struct sfd_task_conf *t)
 		err = sf_group_set_stop_signal(g, id, t->stop_signal);
 	if (err == 0 && t->no_flag)
 		err = sf_group_set_pass_flag(g, id, false);
+	if (err == 0 && builtin(t))
+		err = sf_group_set_stdio_flush(g, id, false);
 	if (err == 0 && t->output >= 0)
 		err = sf_group_set_output(g, id, (enum sf_output)t->output);
 	if (err == 0)

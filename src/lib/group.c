@@ -301,6 +301,17 @@ int sf_group_set_pass_flag(sf_group *g, int task_id, bool pass)
 	return err;
 }
 
+int sf_group_set_stdio_flush(sf_group *g, int task_id, bool flush)
+{
+	int err = task_settable(g, task_id);
+
+	if (err == 0 && g->tasks[task_id]->argv)
+		err = -EINVAL; /* an exec'd program flushes its own streams */
+	if (err == 0)
+		g->tasks[task_id]->no_flush = !flush;
+	return err;
+}
+
 int sf_group_set_output(sf_group *g, int task_id, enum sf_output output)
 {
 	int err = task_id == -1 ? settable(g) : task_settable(g, task_id);

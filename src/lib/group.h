@@ -83,6 +83,7 @@ struct sf_task {
 	int output;               /* enum sf_output, or -1: the group's */
 	enum sf_ready ready_mode;
 	bool no_flag;             /* an exec task not given the flag's fd */
+	bool no_flush;            /* a function task ends without fflush(NULL) */
 	bool stop_all;            /* the strategy is SF_STOP_ALL */
 	char notify_addr[32];     /* "@NAME" of this start's notify socket */
 

@@ -103,7 +103,8 @@ _Noreturn void sf__task_run(struct sf_task *t)
 		local_stop = 1;
 	}
 	status = t->fn(t, t->arg);
-	fflush(NULL);
+	if (!t->no_flush)
+		fflush(NULL);
 	_exit(status & 0xff);
 }
 
