@@ -565,10 +565,10 @@ SF_EXPORT int sf_group_set_pass_flag(sf_group *group, int task_id, bool pass);
 /*
  * sf_group_set_stdio_flush - whether a function task's process flushes
  * every stdio stream (fflush(NULL)) when its function returns (default
- * true).  With false it ends with _exit() alone, and runs no stdio code
- * at its start or its end: for a task that writes with write(2), or that
- * flushes what it writes itself.  What it leaves in a stdio buffer is
- * lost.  When 1000 tasks stop at once, each one's end is a measurable
+ * true).  With false it ends with _exit() alone, and skips the flush
+ * its start makes to have that code in memory before the stop: for a
+ * task that writes with write(2), or that flushes what it writes itself.
+ * What it leaves in a stdio buffer is lost.  When 1000 tasks stop at once, each one's end is a measurable
  * part of the stop (README, "Scale"); stopflagd's heartbeat and
  * watch-file tasks end this way.  An exec task's program flushes its own.
  * Returns 0, -EINVAL (NULL group, or an exec task), -ENOENT (no such

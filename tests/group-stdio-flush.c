@@ -8,6 +8,9 @@
  *   - both at a group stop, the end the option exists for: the writer
  *     wakes from sf_task_wait() and writes;
  *   - the refusals: an exec task, no such task, a group that ran.
+ * Under Valgrind a process's end flushes its streams anyway (its
+ * __libc_freeres() runs the C library's _IO_cleanup()): there the lost
+ * line is not looked for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +23,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
 
 #include "grouputil.h"
 #include "testutil.h"
@@ -84,6 +90,10 @@ static void run_writer(bool flush, const char *want_buffered)
 	read_all(p.direct, got, sizeof(got));
 	assert_string_equal(got, "written\n");
 	read_all(p.buffered, got, sizeof(got));
+#ifdef HAVE_VALGRIND_VALGRIND_H
+	if (!flush && RUNNING_ON_VALGRIND)
+		want_buffered = got;
+#endif
 	assert_string_equal(got, want_buffered);
 	sf_group_destroy(g);
 }

@@ -370,7 +370,7 @@ static _Noreturn void function_child(sf_group *g, struct function_plan *fp)
 	/* nor of the C library's code: the fflush(NULL) that ends the task
 	 * would fault in two pages of it in every task at the stop; the
 	 * buffers are empty here (create_child() flushed them).  A task that
-	 * ends without it touches no stdio code at either end. */
+	 * ends without the flush (sf_group_set_stdio_flush()) needs neither. */
 	if (!t->no_flush)
 		fflush(NULL);
 	sf__task_run(t);
