@@ -568,9 +568,10 @@ SF_EXPORT int sf_group_set_pass_flag(sf_group *group, int task_id, bool pass);
  * true).  With false it ends with _exit() alone, and skips the flush
  * its start makes to have that code in memory before the stop: for a
  * task that writes with write(2), or that flushes what it writes itself.
- * What it leaves in a stdio buffer is lost.  When 1000 tasks stop at once, each one's end is a measurable
- * part of the stop (README, "Scale"); stopflagd's heartbeat and
- * watch-file tasks end this way.  An exec task's program flushes its own.
+ * What it leaves in a stdio buffer is lost.  When 1000 tasks stop at
+ * once, each one's end is a measurable part of the stop (README,
+ * "Scale"); stopflagd's heartbeat and watch-file tasks end this way.  An
+ * exec task's program flushes its own.
  * Returns 0, -EINVAL (NULL group, or an exec task), -ENOENT (no such
  * task), -EBUSY.
  * signal: no.  threads: no.  fork: n/a.  blocks: no.
