@@ -68,6 +68,17 @@ static void read_all(const char *path, char *buf, size_t size)
 	close(fd);
 }
 
+/* Whether what a task left in a stdio buffer without the flush is lost
+ * here: not under Valgrind (see the top of this file). */
+static bool lost_is_seen(void)
+{
+#ifdef HAVE_VALGRIND_VALGRIND_H
+	return !RUNNING_ON_VALGRIND;
+#else
+	return true;
+#endif
+}
+
 /* A writer, and a task whose end (status 3) stops the group. */
 static void run_writer(bool flush, const char *want_buffered)
 {
@@ -90,11 +101,8 @@ static void run_writer(bool flush, const char *want_buffered)
 	read_all(p.direct, got, sizeof(got));
 	assert_string_equal(got, "written\n");
 	read_all(p.buffered, got, sizeof(got));
-#ifdef HAVE_VALGRIND_VALGRIND_H
-	if (!flush && RUNNING_ON_VALGRIND)
-		want_buffered = got;
-#endif
-	assert_string_equal(got, want_buffered);
+	if (flush || lost_is_seen())
+		assert_string_equal(got, want_buffered);
 	sf_group_destroy(g);
 }
 

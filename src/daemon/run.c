@@ -128,11 +128,11 @@ static int add_task(sf_group *g, const struct sfd_task_conf *t)
 	return -EINVAL;
 }
 
-/* The built-in tasks log with write(2) (log.c) and keep nothing in a
- * stdio buffer: they end without fflush(NULL), which with many of them
- * stopping at once is a measurable part of the stop.  A plugin's task
- * may use stdio, and is flushed. */
-static bool builtin(const struct sfd_task_conf *t)
+/* Whether a task keeps nothing in a stdio buffer: the built-in ones log
+ * with write(2) (log.c), and end without fflush(NULL), which with many of
+ * them stopping at once is a measurable part of the stop.  A plugin's
+ * task may use stdio, and is flushed. */
+static bool uses_no_stdio(const struct sfd_task_conf *t)
 {
 	return t->type == SFD_HEARTBEAT || t->type == SFD_WATCH_FILE;
 }
@@ -162,7 +162,7 @@ static int configure_task(sf_group *g, const struct sfd_task_conf *t)
 		err = sf_group_set_stop_signal(g, id, t->stop_signal);
 	if (err == 0 && t->no_flag)
 		err = sf_group_set_pass_flag(g, id, false);
-	if (err == 0 && builtin(t))
+	if (err == 0 && uses_no_stdio(t))
 		err = sf_group_set_stdio_flush(g, id, false);
 	if (err == 0 && t->output >= 0)
 		err = sf_group_set_output(g, id, (enum sf_output)t->output);
